@@ -1,0 +1,195 @@
+//! Blueprint set metadata and manifests.
+//!
+//! `set.yaml` names the set, its version, the oldest gatekit that can render
+//! it and the manifests it contains. Each manifest lists the files it
+//! renders: template, output path, format, the condition on answers and the
+//! control IDs the file implements.
+
+use serde::{Deserialize, Serialize};
+
+use super::BlueprintError;
+use super::escape::Format;
+use super::source::SetFiles;
+use crate::answers::{Environment, Vendor};
+
+/// `set.yaml`: the blueprint set's own metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetMeta {
+    /// Set name, for messages.
+    pub name: String,
+    /// Set version, recorded in generated repositories.
+    pub version: String,
+    /// Oldest gatekit version that can render this set.
+    pub min_gatekit: String,
+    /// Manifest files, relative to the set root, in render order.
+    pub manifests: Vec<String>,
+}
+
+/// One manifest: a group of files rendered together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Manifest name, unique in the set.
+    pub name: String,
+    /// Human-readable title.
+    pub title: String,
+    /// The vendor this manifest belongs to; none for shared manifests.
+    #[serde(default)]
+    pub vendor: Option<Vendor>,
+    /// Environments a vendor manifest supports.
+    #[serde(default)]
+    pub environments: Vec<Environment>,
+    /// Validators and CI jobs that check the files of this manifest.
+    #[serde(default)]
+    pub checks: Vec<Check>,
+    /// Files the manifest renders.
+    pub files: Vec<FileEntry>,
+    /// Folder of the manifest, relative to the set root (filled on load).
+    #[serde(skip)]
+    pub dir: String,
+}
+
+/// A validator or CI job and the files it checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// What runs, as a reader knows it (`decK file validate`, `checkov`).
+    pub tool: String,
+    /// CI job that runs it.
+    pub job: String,
+    /// Output path prefixes it covers.
+    pub paths: Vec<String>,
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    /// Template path, relative to the manifest's folder.
+    pub template: String,
+    /// Output path; may contain Tera expressions such as `{{ item }}`.
+    pub path: String,
+    /// Format, which selects escaping and the parser that checks the result.
+    pub format: Format,
+    /// Tera expression on the answers; the file is rendered when it is true.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Dotted key of a list in the template context; the file is rendered
+    /// once per item, with the item as `item`.
+    #[serde(default)]
+    pub each: Option<String>,
+    /// Control IDs from the catalog that this file implements.
+    #[serde(default)]
+    pub controls: Vec<String>,
+    /// Whether the file is written executable.
+    #[serde(default)]
+    pub executable: bool,
+}
+
+/// The parsed set: metadata and every manifest.
+#[derive(Debug, Clone)]
+pub struct Blueprints {
+    /// The raw files.
+    pub files: SetFiles,
+    /// `set.yaml`.
+    pub meta: SetMeta,
+    /// Manifests in `set.yaml` order.
+    pub manifests: Vec<Manifest>,
+}
+
+impl Blueprints {
+    /// Parses `set.yaml` and every manifest it lists.
+    pub fn parse(files: SetFiles) -> Result<Blueprints, BlueprintError> {
+        let meta: SetMeta = parse_yaml(&files, "set.yaml")?;
+        check_min_version(&meta)?;
+        let mut manifests = Vec::new();
+        for path in &meta.manifests {
+            let mut manifest: Manifest = parse_yaml(&files, path)?;
+            manifest.dir = path
+                .rsplit_once('/')
+                .map_or(String::new(), |(dir, _)| dir.to_string());
+            for entry in &manifest.files {
+                let template = manifest.template_path(entry);
+                if files.get(&template).is_none() {
+                    return Err(BlueprintError::Manifest {
+                        file: path.clone(),
+                        message: format!("template {template} not found"),
+                    });
+                }
+            }
+            if manifests.iter().any(|m: &Manifest| m.name == manifest.name) {
+                return Err(BlueprintError::Manifest {
+                    file: path.clone(),
+                    message: format!("manifest name {} is used twice", manifest.name),
+                });
+            }
+            manifests.push(manifest);
+        }
+        Ok(Blueprints {
+            files,
+            meta,
+            manifests,
+        })
+    }
+
+    /// Returns the manifest of a vendor, if the set has one.
+    pub fn vendor_manifest(&self, vendor: Vendor) -> Option<&Manifest> {
+        self.manifests.iter().find(|m| m.vendor == Some(vendor))
+    }
+}
+
+impl Manifest {
+    /// Returns the set-relative path of an entry's template.
+    pub fn template_path(&self, entry: &FileEntry) -> String {
+        if self.dir.is_empty() {
+            entry.template.clone()
+        } else {
+            format!("{}/{}", self.dir, entry.template)
+        }
+    }
+}
+
+fn parse_yaml<T: serde::de::DeserializeOwned>(
+    files: &SetFiles,
+    path: &str,
+) -> Result<T, BlueprintError> {
+    let text = files.get(path).ok_or_else(|| BlueprintError::Manifest {
+        file: path.to_string(),
+        message: "file not found in the blueprint set".to_string(),
+    })?;
+    serde_yaml::from_str(text).map_err(|err| BlueprintError::Manifest {
+        file: path.to_string(),
+        message: err.to_string(),
+    })
+}
+
+fn check_min_version(meta: &SetMeta) -> Result<(), BlueprintError> {
+    let own = env!("CARGO_PKG_VERSION");
+    let needed = parse_version(&meta.min_gatekit).ok_or_else(|| BlueprintError::Manifest {
+        file: "set.yaml".to_string(),
+        message: format!(
+            "min_gatekit {:?} is not a version such as 1.2.0",
+            meta.min_gatekit
+        ),
+    })?;
+    if parse_version(own).is_some_and(|own| own < needed) {
+        return Err(BlueprintError::TooOld {
+            set: meta.name.clone(),
+            needed: meta.min_gatekit.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Parses `MAJOR.MINOR.PATCH` into a comparable tuple.
+pub fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
+    let core = text.trim_start_matches('v').split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    let version = (
+        parts.next()??,
+        parts.next().unwrap_or(Some(0))?,
+        parts.next().unwrap_or(Some(0))?,
+    );
+    parts.next().is_none().then_some(version)
+}

@@ -1,0 +1,438 @@
+//! Rendering a blueprint set with validated answers into a file tree.
+//!
+//! Rendering is two passes. The first decides which files exist and where
+//! (conditions, `each` lists, output paths), so that templates such as the
+//! security checklist can list every file and the controls it implements.
+//! The second renders contents. Nothing touches the disk here.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+use tera::{Context, Tera};
+
+use super::BlueprintError;
+use super::catalog::Catalog;
+use super::escape::{self, Format};
+use super::manifest::{Blueprints, Check, FileEntry, Manifest};
+use super::{paths, verify};
+use crate::answers::{Answers, Vendor};
+use crate::tree::{File, Tree};
+
+/// A file chosen by the first pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct Planned {
+    /// Output path.
+    pub path: String,
+    /// Manifest that renders it.
+    pub manifest: String,
+    /// Template path, relative to the set root.
+    pub template: String,
+    /// Format of the output.
+    pub format: Format,
+    /// Control IDs the file implements.
+    pub controls: Vec<String>,
+    /// Whether the file is executable.
+    pub executable: bool,
+    /// The `each` item the file was rendered for.
+    #[serde(skip)]
+    pub item: Option<Json>,
+}
+
+/// Renders every selected file of `blueprints` for `answers`.
+pub fn render(
+    blueprints: &Blueprints,
+    answers: &Answers,
+) -> Result<(Tree, Vec<Planned>), BlueprintError> {
+    let catalog = Catalog::load(&blueprints.files)?;
+    let manifests = select(blueprints, answers)?;
+    let mut tera = engine(blueprints)?;
+    let base = base_context(blueprints, answers, &catalog)?;
+
+    let mut plan = Vec::new();
+    for manifest in &manifests {
+        for (index, entry) in manifest.files.iter().enumerate() {
+            plan_entry(
+                &mut tera, &base, manifest, index, entry, &catalog, &mut plan,
+            )?;
+        }
+    }
+    check_collisions(&plan)?;
+
+    let mut context_json = base;
+    add_plan(&mut context_json, &plan, &manifests);
+    let context = Context::from_serialize(&context_json).map_err(|e| BlueprintError::Template {
+        template: "(context)".to_string(),
+        message: e.to_string(),
+    })?;
+
+    let mut tree = Tree::default();
+    for planned in &plan {
+        let mut file_context = context.clone();
+        if let Some(item) = &planned.item {
+            file_context.insert("item", item);
+        }
+        let text = escape::with_format(planned.format, || {
+            tera.render(&planned.template, &file_context)
+        })
+        .map_err(|e| BlueprintError::Template {
+            template: planned.template.clone(),
+            message: tera_message(&e),
+        })?;
+        let text = normalise(&text);
+        verify::check(planned.format, &text).map_err(|message| BlueprintError::Verify {
+            path: planned.path.clone(),
+            format: planned.format,
+            message,
+        })?;
+        tree.files.insert(
+            planned.path.clone(),
+            File {
+                bytes: text.into_bytes(),
+                executable: planned.executable,
+            },
+        );
+    }
+    Ok((tree, plan))
+}
+
+/// Picks the shared manifests and the one for the answers' vendor.
+fn select<'a>(
+    blueprints: &'a Blueprints,
+    answers: &Answers,
+) -> Result<Vec<&'a Manifest>, BlueprintError> {
+    let vendor_manifest =
+        blueprints
+            .vendor_manifest(answers.vendor)
+            .ok_or_else(|| BlueprintError::NoVendor {
+                vendor: answers.vendor,
+                available: blueprints
+                    .manifests
+                    .iter()
+                    .filter_map(|m| m.vendor)
+                    .collect(),
+            })?;
+    if !vendor_manifest.environments.contains(&answers.environment) {
+        let supported: Vec<&str> = vendor_manifest
+            .environments
+            .iter()
+            .map(|e| e.as_str())
+            .collect();
+        return Err(BlueprintError::Environment {
+            vendor: answers.vendor,
+            environment: answers.environment.as_str().to_string(),
+            supported: supported.join(", "),
+        });
+    }
+    Ok(blueprints
+        .manifests
+        .iter()
+        .filter(|m| m.vendor.is_none() || m.vendor == Some(answers.vendor))
+        .collect())
+}
+
+/// Builds the template engine with every template of the set.
+fn engine(blueprints: &Blueprints) -> Result<Tera, BlueprintError> {
+    let mut tera = Tera::new();
+    escape::register(&mut tera);
+    let templates = blueprints
+        .files
+        .files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".tera"));
+    tera.add_raw_templates(templates)
+        .map_err(|e| BlueprintError::Template {
+            template: "(blueprint set)".to_string(),
+            message: tera_message(&e),
+        })?;
+    tera.autoescape_on([".tera"]);
+    Ok(tera)
+}
+
+fn plan_entry(
+    tera: &mut Tera,
+    base: &Json,
+    manifest: &Manifest,
+    index: usize,
+    entry: &FileEntry,
+    catalog: &Catalog,
+    plan: &mut Vec<Planned>,
+) -> Result<(), BlueprintError> {
+    let label = format!("{}#{}", manifest.name, index);
+    let template = manifest.template_path(entry);
+    for control in &entry.controls {
+        if !catalog.contains(control) {
+            return Err(BlueprintError::Manifest {
+                file: manifest.name.clone(),
+                message: format!(
+                    "{} names control {control}, which the catalog does not define",
+                    entry.template
+                ),
+            });
+        }
+    }
+    let items: Vec<Option<Json>> = match &entry.each {
+        None => vec![None],
+        Some(key) => match crate::answers::load::lookup(base, key) {
+            Some(Json::Array(items)) => items.iter().cloned().map(Some).collect(),
+            _ => {
+                return Err(BlueprintError::Manifest {
+                    file: manifest.name.clone(),
+                    message: format!(
+                        "`each: {key}` of {} is not a list in the template context",
+                        entry.template
+                    ),
+                });
+            }
+        },
+    };
+    let mut context = Context::from_serialize(base).map_err(|e| BlueprintError::Template {
+        template: label.clone(),
+        message: e.to_string(),
+    })?;
+    for item in items {
+        if let Some(item) = &item {
+            context.insert("item", item);
+        }
+        if let Some(condition) = &entry.when {
+            let source = format!("{{% if {condition} %}}yes{{% endif %}}");
+            let shown = render_inline(tera, &format!("{label}.when"), &source, &context)?;
+            if shown != "yes" {
+                continue;
+            }
+        }
+        let path = render_inline(tera, &format!("{label}.path"), &entry.path, &context)?;
+        paths::check(&path).map_err(|reason| BlueprintError::Path {
+            manifest: manifest.name.clone(),
+            template: entry.template.clone(),
+            path: path.clone(),
+            reason,
+        })?;
+        plan.push(Planned {
+            path,
+            manifest: manifest.name.clone(),
+            template: template.clone(),
+            format: entry.format,
+            controls: entry.controls.clone(),
+            executable: entry.executable,
+            item,
+        });
+    }
+    Ok(())
+}
+
+/// Renders a one-line template written inside a manifest (a condition or a
+/// path). Values are written as plain text and checked afterwards.
+fn render_inline(
+    tera: &mut Tera,
+    name: &str,
+    source: &str,
+    context: &Context,
+) -> Result<String, BlueprintError> {
+    let error = |e: tera::Error| BlueprintError::Template {
+        template: name.to_string(),
+        message: tera_message(&e),
+    };
+    let template_name = format!("{name}.inline");
+    if !tera.contains_template(&template_name) {
+        tera.add_raw_template(&template_name, source)
+            .map_err(error)?;
+    }
+    escape::with_format(Format::Text, || tera.render(&template_name, context))
+        .map(|s| s.trim().to_string())
+        .map_err(error)
+}
+
+fn check_collisions(plan: &[Planned]) -> Result<(), BlueprintError> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for planned in plan {
+        // Case-insensitive, so the tree also fits macOS and Windows file systems.
+        if let Some(other) = seen.insert(planned.path.to_lowercase(), &planned.template) {
+            return Err(BlueprintError::Path {
+                manifest: planned.manifest.clone(),
+                template: planned.template.clone(),
+                path: planned.path.clone(),
+                reason: format!("{other} renders to the same path"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Keeps generated text tidy for formatters and linters: no trailing
+/// whitespace, exactly one final newline.
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    for line in text.lines() {
+        out.push_str(line.trim_end_matches([' ', '\t']));
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+fn tera_message(error: &tera::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    message
+}
+
+/// The context every template sees: the answers at the top level, plus
+/// gatekit and blueprint metadata, derived values, the control catalog and
+/// the pinned tool versions.
+fn base_context(
+    blueprints: &Blueprints,
+    answers: &Answers,
+    catalog: &Catalog,
+) -> Result<Json, BlueprintError> {
+    let mut context = serde_json::to_value(answers).map_err(|e| BlueprintError::Template {
+        template: "(answers)".to_string(),
+        message: e.to_string(),
+    })?;
+    let pins = match blueprints.files.get("pipelines/pins.yaml") {
+        Some(text) => serde_yaml::from_str::<Json>(text).map_err(|e| BlueprintError::Manifest {
+            file: "pipelines/pins.yaml".to_string(),
+            message: e.to_string(),
+        })?,
+        None => Json::Null,
+    };
+    let Some(map) = context.as_object_mut() else {
+        return Ok(context);
+    };
+    map.insert(
+        "gatekit".into(),
+        json!({ "version": env!("CARGO_PKG_VERSION") }),
+    );
+    map.insert(
+        "blueprint".into(),
+        json!({ "name": blueprints.meta.name, "version": blueprints.meta.version }),
+    );
+    map.insert("derived".into(), derived(answers));
+    map.insert("catalog".into(), catalog.to_context());
+    map.insert("pins".into(), pins);
+    Ok(context)
+}
+
+fn add_plan(context: &mut Json, plan: &[Planned], manifests: &[&Manifest]) {
+    let Some(map) = context.as_object_mut() else {
+        return;
+    };
+    let mut by_control: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for planned in plan {
+        for control in &planned.controls {
+            by_control.entry(control).or_default().push(&planned.path);
+        }
+    }
+    let checks: Vec<_> = manifests.iter().flat_map(|m| m.checks.iter()).collect();
+    // For each control, the checks that cover at least one implementing file.
+    let control_checks: BTreeMap<&str, Vec<&Check>> = by_control
+        .iter()
+        .map(|(control, files)| {
+            let covering = checks
+                .iter()
+                .copied()
+                .filter(|check| {
+                    files.iter().any(|file| {
+                        check
+                            .paths
+                            .iter()
+                            .any(|prefix| file.starts_with(prefix.as_str()))
+                    })
+                })
+                .collect();
+            (*control, covering)
+        })
+        .collect();
+    map.insert(
+        "files".into(),
+        serde_json::to_value(plan).unwrap_or(Json::Null),
+    );
+    map.insert(
+        "implemented_by".into(),
+        serde_json::to_value(&by_control).unwrap_or(Json::Null),
+    );
+    map.insert(
+        "control_checks".into(),
+        serde_json::to_value(control_checks).unwrap_or(Json::Null),
+    );
+    map.insert(
+        "checks".into(),
+        serde_json::to_value(checks).unwrap_or(Json::Null),
+    );
+}
+
+/// Values computed from the answers that several templates need, so each
+/// template does not parse URLs itself.
+fn derived(answers: &Answers) -> Json {
+    let services: Vec<Json> = answers
+        .services
+        .iter()
+        .map(|service| {
+            let url = url::Url::parse(&service.upstream).ok();
+            let scheme = url.as_ref().map_or("https", |u| u.scheme());
+            let host = url.as_ref().and_then(|u| u.host_str()).unwrap_or_default();
+            let port = url
+                .as_ref()
+                .and_then(url::Url::port_or_known_default)
+                .unwrap_or(443);
+            let path = url.as_ref().map_or("", |u| u.path());
+            json!({
+                "name": service.name,
+                "scheme": scheme,
+                "host": host,
+                "port": port,
+                "base_path": if path == "/" { "" } else { path },
+                "tls": scheme == "https",
+                "host_is_ip": host.parse::<std::net::IpAddr>().is_ok()
+                    || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::Ipv6Addr>().is_ok(),
+            })
+        })
+        .collect();
+    let state_bucket = if answers.terraform.state_bucket.is_empty() {
+        format!("{}-tfstate", answers.project)
+    } else {
+        answers.terraform.state_bucket.clone()
+    };
+    let self_hosted = matches!(answers.vendor, Vendor::Kong | Vendor::Envoy | Vendor::Nginx);
+    let methods: HashSet<&str> = answers
+        .services
+        .iter()
+        .flat_map(|s| s.methods.iter().map(String::as_str))
+        .collect();
+    let mut methods: Vec<&str> = crate::answers::validate::METHODS
+        .iter()
+        .copied()
+        .filter(|m| methods.contains(m))
+        .collect();
+    methods.dedup();
+    json!({
+        "services": services,
+        "state_bucket": state_bucket,
+        "last_stage": answers.stages.last(),
+        "self_hosted": self_hosted,
+        "any_private": answers.services.iter().any(|s| !s.public),
+        "any_public": answers.services.iter().any(|s| s.public),
+        "methods": methods,
+        "body_limit_bytes": u64::from(answers.body_limit_kb) * 1024,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+
+    #[test]
+    fn normalise_trims_and_ends_with_newline() {
+        assert_eq!(normalise("a  \nb\t\n\n\n"), "a\nb\n");
+        assert_eq!(normalise(""), "\n");
+    }
+}

@@ -1,0 +1,167 @@
+//! Where a blueprint set comes from: the copy built into the binary, or a
+//! directory with the same layout.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use serde::{Deserialize, Serialize};
+
+use super::BlueprintError;
+
+static BUILTIN_BLUEPRINTS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/blueprints");
+static BUILTIN_PIPELINES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/pipelines");
+
+/// Largest file a blueprint set may contain.
+const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// Most files a blueprint set may contain.
+const MAX_FILES: usize = 10_000;
+
+/// What the user asked for with `--blueprints`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// The blueprints built into gatekit.
+    Builtin,
+    /// A local directory laid out like `blueprints/`, with an optional
+    /// `pipelines/` folder inside it.
+    Dir(PathBuf),
+}
+
+impl SourceSpec {
+    /// Parses a `--blueprints` value.
+    pub fn parse(value: Option<&str>) -> SourceSpec {
+        match value {
+            None | Some("builtin") => SourceSpec::Builtin,
+            Some(path) => SourceSpec::Dir(PathBuf::from(path)),
+        }
+    }
+}
+
+/// Where a loaded set came from, as recorded in `.gatekit/answers.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Origin {
+    /// `builtin`, a directory path, or a git URL.
+    pub source: String,
+    /// The set's own version from `set.yaml`.
+    pub version: String,
+    /// Git ref the set was taken from, for git sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+    /// Git commit the ref pointed to, for git sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// The files of a blueprint set, keyed by path relative to the set root
+/// (`kong/manifest.yaml`, `pipelines/github/manifest.yaml`).
+#[derive(Debug, Clone, Default)]
+pub struct SetFiles {
+    /// File contents by relative path, with `/` separators.
+    pub files: BTreeMap<String, String>,
+}
+
+impl SetFiles {
+    /// Loads the files of a source.
+    pub fn load(spec: &SourceSpec) -> Result<SetFiles, BlueprintError> {
+        match spec {
+            SourceSpec::Builtin => Ok(Self::builtin()),
+            SourceSpec::Dir(path) => Self::from_dir(path),
+        }
+    }
+
+    /// Returns the blueprints built into the binary.
+    pub fn builtin() -> SetFiles {
+        let mut files = BTreeMap::new();
+        collect_embedded(&BUILTIN_BLUEPRINTS, "", &mut files);
+        collect_embedded(&BUILTIN_PIPELINES, "pipelines/", &mut files);
+        SetFiles { files }
+    }
+
+    /// Reads a blueprint set from a directory. The built-in pipelines are
+    /// used when the directory has no `pipelines/` folder.
+    pub fn from_dir(root: &Path) -> Result<SetFiles, BlueprintError> {
+        if !root.join("set.yaml").is_file() {
+            return Err(BlueprintError::Manifest {
+                file: root.join("set.yaml").display().to_string(),
+                message: "not found: a blueprint set folder starts with set.yaml".to_string(),
+            });
+        }
+        let mut files = BTreeMap::new();
+        read_dir(root, root, &mut files)?;
+        if !files.keys().any(|k| k.starts_with("pipelines/")) {
+            collect_embedded(&BUILTIN_PIPELINES, "pipelines/", &mut files);
+        }
+        Ok(SetFiles { files })
+    }
+
+    /// Returns the text of a file in the set.
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(String::as_str)
+    }
+}
+
+fn collect_embedded(dir: &Dir<'_>, prefix: &str, out: &mut BTreeMap<String, String>) {
+    for file in dir.files() {
+        if let Some(text) = file.contents_utf8() {
+            let path = file.path().to_string_lossy().replace('\\', "/");
+            out.insert(format!("{prefix}{path}"), text.to_string());
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, prefix, out);
+    }
+}
+
+fn read_dir(
+    root: &Path,
+    dir: &Path,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(), BlueprintError> {
+    let io_error = |path: &Path, err: std::io::Error| {
+        BlueprintError::Source(format!("cannot read {}: {err}", path.display()))
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| io_error(dir, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| io_error(dir, e))?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        // Symbolic links are skipped: a blueprint set must not pull in
+        // files from outside its own directory.
+        let kind = entry.file_type().map_err(|e| io_error(&path, e))?;
+        if kind.is_dir() {
+            read_dir(root, &path, out)?;
+        } else if kind.is_file() {
+            let size = entry.metadata().map_err(|e| io_error(&path, e))?.len();
+            if size > MAX_FILE_BYTES {
+                return Err(BlueprintError::Source(format!(
+                    "{} is larger than {MAX_FILE_BYTES} bytes",
+                    path.display()
+                )));
+            }
+            let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.insert(relative, text);
+            if out.len() > MAX_FILES {
+                return Err(BlueprintError::Source(format!(
+                    "{} holds more than {MAX_FILES} files",
+                    root.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! Command-line definitions (clap). Only argument parsing lives here; the
+//! commands are in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// gatekit generates hardened API gateway repositories, keeps them current,
+/// audits gateway configurations and probes running gateways.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatekit",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 a check failed, 2 invalid usage or input, \
+    3 an update finished with conflicts, 4 could not run."
+)]
+pub struct Cli {
+    /// More log output on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// gatekit commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a new gateway repository.
+    #[command(
+        after_help = "Examples:\n  gatekit new ./payments-gateway\n  gatekit new --defaults ./payments-gateway\n  \
+        gatekit new --answers answers.yaml --set environment=hybrid ./gw"
+    )]
+    New(NewArgs),
+    /// Render a gateway repository into a folder, non-interactively (for CI).
+    #[command(
+        after_help = "Examples:\n  gatekit render --answers answers.yaml --out ./build/gw\n  \
+        gatekit render --answers .gatekit/answers.yaml --out . --check"
+    )]
+    Render(RenderArgs),
+}
+
+/// Where answers come from; shared by the commands that render.
+#[derive(Debug, Clone, Args)]
+pub struct AnswerArgs {
+    /// Answers file (YAML): a plain answers file or a generated repository's
+    /// `.gatekit/answers.yaml`.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Set one answer, overriding the answers file; repeatable. Keys are
+    /// dotted, with list indexes: `rate_limit.per_second=50`,
+    /// `services[0].path=/orders`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Shortcut for `--set vendor=VENDOR`.
+    #[arg(long, value_enum)]
+    pub vendor: Option<VendorArg>,
+    /// Shortcut for `--set environment=ENVIRONMENT`.
+    #[arg(long, value_enum)]
+    pub environment: Option<EnvironmentArg>,
+    /// Use built-in defaults for every answer not given, without prompting.
+    #[arg(long)]
+    pub defaults: bool,
+    /// Blueprint set: `builtin` or a directory laid out like gatekit's
+    /// `blueprints/` folder.
+    #[arg(long, value_name = "SOURCE", default_value = "builtin")]
+    pub blueprints: String,
+}
+
+impl AnswerArgs {
+    /// Returns every `--set`, with the shortcut flags first so that an
+    /// explicit `--set` of the same key wins.
+    pub fn all_sets(&self) -> Vec<String> {
+        let mut sets = Vec::new();
+        if let Some(vendor) = self.vendor {
+            sets.push(format!("vendor={}", vendor.as_str()));
+        }
+        if let Some(environment) = self.environment {
+            sets.push(format!("environment={}", environment.as_str()));
+        }
+        sets.extend(self.sets.iter().cloned());
+        sets
+    }
+}
+
+/// Arguments of `gatekit new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Folder to create; it must be empty or not exist.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Where answers come from.
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+    /// Write into a non-empty folder, overwriting the files gatekit
+    /// generates; other files are kept.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `gatekit render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Folder to write into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Where answers come from.
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+    /// Write nothing; exit 1 and print a unified diff when the folder
+    /// differs from a fresh render.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Vendor names accepted by `--vendor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VendorArg {
+    /// Kong Gateway.
+    Kong,
+    /// Envoy.
+    Envoy,
+    /// NGINX.
+    Nginx,
+    /// AWS API Gateway.
+    Aws,
+    /// Apigee.
+    Apigee,
+}
+
+impl VendorArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            VendorArg::Kong => "kong",
+            VendorArg::Envoy => "envoy",
+            VendorArg::Nginx => "nginx",
+            VendorArg::Aws => "aws",
+            VendorArg::Apigee => "apigee",
+        }
+    }
+}
+
+/// Environment names accepted by `--environment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvironmentArg {
+    /// An existing on-premises Kubernetes cluster.
+    OnPrem,
+    /// A public cloud.
+    Cloud,
+    /// Cloud and on-premises together.
+    Hybrid,
+}
+
+impl EnvironmentArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            EnvironmentArg::OnPrem => "on-prem",
+            EnvironmentArg::Cloud => "cloud",
+            EnvironmentArg::Hybrid => "hybrid",
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! `gatekit new`: generate a repository into a new or empty folder.
+
+use crate::answers::prompt::{Prompter, Terminal};
+use crate::blueprint::SourceSpec;
+use crate::cli::NewArgs;
+use crate::error::{Code, Error};
+use crate::output::{self, OutputError};
+use crate::{generate, ui};
+
+/// Runs `gatekit new`. `prompter` is `None` when gatekit must not prompt.
+pub fn run(args: &NewArgs, prompter: Option<&mut dyn Prompter>) -> Result<Code, Error> {
+    if !args.force && !output::is_empty_dir(&args.path)? {
+        return Err(OutputError::NotEmpty(args.path.clone()).into());
+    }
+    let sources = super::sources(&args.answers, Some(&args.path));
+    let prompter = if args.answers.defaults {
+        None
+    } else {
+        prompter
+    };
+    let (answers, _) = generate::resolve_answers(&sources, prompter)?;
+    let spec = SourceSpec::parse(Some(&args.answers.blueprints));
+    let (blueprints, origin) = generate::load_blueprints(&spec)?;
+    let generated = generate::generate(&blueprints, &origin, &answers)?;
+    output::write_tree(&args.path, &generated.tree)?;
+    ui::status(&format!(
+        "wrote {} files for {} ({}) to {}",
+        generated.tree.files.len(),
+        answers.vendor.as_str(),
+        answers.environment.as_str(),
+        args.path.display()
+    ));
+    ui::status("next: read README.md there for the one-time setup steps");
+    Ok(Code::Ok)
+}
+
+/// Returns the terminal prompter when stdin and stderr are terminals.
+pub fn terminal_prompter() -> Option<Terminal> {
+    use std::io::IsTerminal;
+    (std::io::stdin().is_terminal() && std::io::stderr().is_terminal()).then_some(Terminal)
+}

@@ -1,0 +1,63 @@
+//! The top-level error and the exit codes every command shares.
+
+use crate::answers::AnswersError;
+use crate::answers::prompt::PromptError;
+use crate::blueprint::BlueprintError;
+use crate::output::OutputError;
+
+/// Process exit codes, the same for every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Code {
+    /// Success.
+    Ok = 0,
+    /// A check failed: drift, findings at or above the threshold, an update
+    /// available, a probe check failed.
+    CheckFailed = 1,
+    /// Invalid usage or input.
+    Invalid = 2,
+    /// An update finished with conflicts.
+    Conflicts = 3,
+    /// gatekit could not run: I/O, git or network failure.
+    CouldNotRun = 4,
+}
+
+/// Any error a command can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Invalid answers.
+    #[error(transparent)]
+    Answers(#[from] AnswersError),
+    /// A broken blueprint set or a render failure.
+    #[error(transparent)]
+    Blueprint(#[from] BlueprintError),
+    /// Writing or reading the output folder failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// Answers are missing and gatekit may not prompt.
+    #[error("missing answers: {}\n  set them in an answers file (--answers), with --set KEY=VALUE, or pass --defaults; \
+        gatekit prompts only on a terminal", .0.join(", "))]
+    Missing(Vec<String>),
+    /// A prompt failed.
+    #[error("prompt failed: {0}")]
+    Prompt(#[from] PromptError),
+    /// Any other invalid usage.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// Returns the exit code for this error.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::Answers(AnswersError::Read { .. }) => Code::CouldNotRun,
+            Error::Answers(_) | Error::Missing(_) | Error::Usage(_) => Code::Invalid,
+            Error::Blueprint(BlueprintError::Source(_)) => Code::CouldNotRun,
+            Error::Blueprint(_) => Code::Invalid,
+            Error::Output(OutputError::Io { .. }) => Code::CouldNotRun,
+            Error::Output(_) => Code::Invalid,
+            Error::Prompt(PromptError::Cancelled) => Code::Invalid,
+            Error::Prompt(_) => Code::CouldNotRun,
+        }
+    }
+}

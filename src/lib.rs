@@ -1,0 +1,41 @@
+//! gatekit: generate, update, audit and probe hardened API gateway
+//! repositories.
+//!
+//! The binary is a thin wrapper around [`run`]; the library exists so that
+//! integration tests, benchmarks and fuzz targets can call the same code.
+
+pub mod answers;
+pub mod blueprint;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod generate;
+pub mod output;
+pub mod record;
+pub mod tree;
+pub mod ui;
+pub mod yaml;
+
+use cli::{Cli, Command};
+use error::{Code, Error};
+
+/// Runs a parsed command line and returns the exit code.
+pub fn run(cli: &Cli) -> Code {
+    let result: Result<Code, Error> = match &cli.command {
+        Command::New(args) => {
+            let mut terminal = commands::new::terminal_prompter();
+            let prompter = terminal
+                .as_mut()
+                .map(|t| t as &mut dyn answers::prompt::Prompter);
+            commands::new::run(args, prompter)
+        }
+        Command::Render(args) => commands::render::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            ui::error(&err.to_string());
+            err.code()
+        }
+    }
+}
