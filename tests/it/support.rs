@@ -6,7 +6,7 @@
 //! `GATEKIT_REQUIRE_EXTERNAL=1` (set by `.ci/run`) a missing tool or file
 //! fails the test instead, so CI always runs the validators for real.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
