@@ -4,3 +4,4 @@ mod support;
 
 mod generated;
 mod snapshots;
+mod terraform;
