@@ -14,7 +14,7 @@ use super::expressions::is_constant;
 use super::modules;
 use super::problem::{Kind, Problem};
 use super::references::Used;
-use super::schema::{Provider, provider_of};
+use super::schema::{BUILTIN_PROVIDER, Provider, provider_of};
 use super::tree::{Dir, TfTree, address};
 use super::values::literal;
 use super::versions::{Version, bounds};
@@ -158,7 +158,7 @@ fn pins(
         decls.providers_used.clone()
     };
     let mut out = Vec::new();
-    for provider in &providers {
+    for provider in providers.iter().filter(|p| *p != BUILTIN_PROVIDER) {
         let mut report = |message: String| {
             let subject = format!("provider {provider}");
             out.push(Problem::new(

@@ -19,6 +19,8 @@ const META_ARGUMENTS: [&str; 4] = ["count", "for_each", "provider", "depends_on"
 const RESOURCE_META_BLOCKS: [&str; 3] = ["lifecycle", "connection", "provisioner"];
 const DATA_META_BLOCKS: [&str; 1] = ["lifecycle"];
 
+// TODO: provider and backend blocks are not checked, because the offline
+// schema lists resources and data sources only.
 /// Checks every resource and data source of the tree, returning the
 /// problems and the allowlist entries used.
 pub fn check(tree: &TfTree, catalog: &Catalog) -> (Vec<Problem>, Usage) {

@@ -8,6 +8,10 @@ use std::path::Path;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
+/// The local name of Terraform's built-in provider, which needs no
+/// `required_providers` entry.
+pub const BUILTIN_PROVIDER: &str = "terraform";
+
 /// The major AWS provider version the `v6_changes` overlay describes. The
 /// checker applies the overlay, so generated AWS code must target it.
 pub const AWS_OVERLAY_MAJOR: u64 = 6;
@@ -188,7 +192,7 @@ impl Schema {
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         let mut de = serde_json::Deserializer::from_str(&text);
-        let schema: Schema = serde_path_to_error::deserialize(&mut de)
+        let mut schema: Schema = serde_path_to_error::deserialize(&mut de)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(
             schema.format.version,
@@ -196,6 +200,9 @@ impl Schema {
             "{}: unknown format version",
             path.display()
         );
+        schema
+            .providers
+            .insert(BUILTIN_PROVIDER.to_string(), builtin_provider());
         schema
     }
 
@@ -233,4 +240,24 @@ impl Node {
 /// `_`, as Terraform infers it.
 pub fn provider_of(type_name: &str) -> &str {
     type_name.split_once('_').map_or(type_name, |(p, _)| p)
+}
+
+/// Terraform's built-in provider, whose only resource is `terraform_data`
+/// (Terraform 1.4 and later: arguments `input` and `triggers_replace`,
+/// attributes `id` and `output`).
+fn builtin_provider() -> Provider {
+    let terraform_data = serde_json::json!({
+        "arguments": {"input": {}, "triggers_replace": {}},
+        "attributes": ["id", "output"],
+    });
+    Provider {
+        source: "terraform.io/builtin/terraform".to_string(),
+        version: "1.4.0".to_string(),
+        resources: BTreeMap::from([(
+            "terraform_data".to_string(),
+            serde_json::from_value(terraform_data).expect("valid node"),
+        )]),
+        data_sources: BTreeMap::new(),
+        v6_overlay: None,
+    }
 }
