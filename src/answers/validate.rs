@@ -36,6 +36,9 @@ const EXPANDED_REASON: &str = "`$`, `%`, `{`, `}` and backticks are expanded by 
 pub fn validate(answers: &Answers) -> Vec<Problem> {
     let mut v = Validator::default();
     v.check(answers);
+    if let Ok(tree) = serde_json::to_value(answers) {
+        v.secrets(&tree, String::new());
+    }
     v.problems
 }
 
@@ -115,6 +118,40 @@ impl Validator {
         }
         self.aws_region("aws.region", &a.aws.region);
         self.gcp(a);
+    }
+
+    /// Rejects any string answer that looks like a credential.
+    fn secrets(&mut self, node: &serde_json::Value, key: String) {
+        match node {
+            serde_json::Value::String(text) => {
+                if let Some(kind) = secrets::looks_like_secret(text) {
+                    self.fail(
+                        key,
+                        redact(text),
+                        format!(
+                            "looks like {kind}; secrets never go into answers: keep it in your \
+                             secret manager and let the generated files reference it"
+                        ),
+                    );
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (name, value) in map {
+                    let child = if key.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{key}.{name}")
+                    };
+                    self.secrets(value, child);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.secrets(item, format!("{key}[{i}]"));
+                }
+            }
+            _ => {}
+        }
     }
 
     fn check_vendor_environment(&mut self, vendor: Vendor, environment: Environment) {

@@ -1,6 +1,9 @@
 //! gatekit's integration tests: one binary, so the crate is linked once.
 
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
 mod support;
 
+mod cli;
 mod generated;
 mod snapshots;
