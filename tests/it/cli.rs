@@ -68,7 +68,7 @@ fn new_defaults_exits_zero_for_every_environment() {
             "{environment}"
         );
         let record = std::fs::read_to_string(target.join(".gatekit/answers.yaml")).unwrap();
-        assert!(record.contains("project: payments-gateway"), "{record}");
+        assert!(record.contains("project: \"payments-gateway\""), "{record}");
     }
 }
 
