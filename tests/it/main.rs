@@ -6,5 +6,7 @@ mod support;
 
 mod cli;
 mod generated;
+mod injection;
+mod readback;
 mod snapshots;
 mod validators;
