@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod generated;
 mod injection;
+mod pty;
 mod readback;
 mod snapshots;
 mod validators;
