@@ -16,7 +16,11 @@ fn interactive_new_asks_validates_and_writes() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("shop-gateway");
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gatekit"));
-    command.arg("new").arg(&target).env("NO_COLOR", "1").env("TERM", "dumb");
+    command
+        .arg("new")
+        .arg(&target)
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb");
     let mut session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).unwrap();
 
     answer(&mut session, "Where will the gateway run?", "");
@@ -24,7 +28,11 @@ fn interactive_new_asks_validates_and_writes() {
     answer(&mut session, "Project name", "");
     answer(&mut session, "One-line description", "Shop API");
     answer(&mut session, "Which CI system?", "");
-    answer(&mut session, "Host names the gateway serves", "api.shop.example.com");
+    answer(
+        &mut session,
+        "Host names the gateway serves",
+        "api.shop.example.com",
+    );
     answer(&mut session, "How do clients authenticate?", "");
     answer(&mut session, "Token issuer URL", "");
     answer(&mut session, "JWKS URL", "");
@@ -37,7 +45,11 @@ fn interactive_new_asks_validates_and_writes() {
     answer(&mut session, "Allowed CORS origins", "");
     answer(&mut session, "AWS region", "");
     answer(&mut session, "Service name", "cart");
-    answer(&mut session, "Upstream URL", "https://cart.internal.example.com");
+    answer(
+        &mut session,
+        "Upstream URL",
+        "https://cart.internal.example.com",
+    );
     answer(&mut session, "Path prefix", "/cart");
     answer(&mut session, "Methods", "GET,POST");
     answer(&mut session, "Reachable without authentication?", "n");
