@@ -51,19 +51,28 @@ pub fn check(dir: &Path, prefix: &str) -> Option<Vec<Problem>> {
 }
 
 fn report_problems(report: &Value, prefix: &str) -> Vec<Problem> {
+    // With no check that applies, checkov prints the summary alone.
+    let summary = report.get("summary").unwrap_or(report);
+    let count = |key: &str| summary.get(key).and_then(Value::as_u64).unwrap_or(0);
     let mut out = Vec::new();
-    let parse_errors = report
-        .pointer("/summary/parsing_errors")
-        .and_then(Value::as_u64);
-    if let Some(count) = parse_errors.filter(|c| *c > 0) {
-        let message = format!("checkov could not parse {count} file(s)");
+    let parse_errors = count("parsing_errors");
+    if parse_errors > 0 {
+        let message = format!("checkov could not parse {parse_errors} file(s)");
         out.push(Problem::new(Kind::Checkov, prefix, "", message));
     }
-    let failed = report
+    let failed: Vec<&Value> = report
         .pointer("/results/failed_checks")
-        .and_then(Value::as_array);
-    for check in failed.into_iter().flatten() {
-        out.push(failed_check(check, prefix));
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    out.extend(failed.iter().map(|c| failed_check(c, prefix)));
+    if failed.is_empty() && count("failed") > 0 {
+        let message = format!(
+            "checkov counts {} failed checks but lists none",
+            count("failed")
+        );
+        out.push(Problem::new(Kind::Checkov, prefix, "", message));
     }
     out
 }
@@ -113,4 +122,32 @@ pub fn unjustified_skips<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>
         }
     }
     out
+}
+
+mod tests {
+    use serde_json::json;
+
+    use super::report_problems;
+
+    #[test]
+    fn summary_only_report_counts_parse_errors() {
+        let report = json!({"passed": 0, "failed": 0, "parsing_errors": 2});
+        let problems = report_problems(&report, "terraform");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("could not parse 2 file(s)"));
+    }
+
+    #[test]
+    fn summary_only_report_without_checks_passes() {
+        let report = json!({"passed": 0, "failed": 0, "parsing_errors": 0});
+        assert!(report_problems(&report, "terraform").is_empty());
+    }
+
+    #[test]
+    fn failed_count_without_list_fails() {
+        let report = json!({"summary": {"failed": 3, "parsing_errors": 0}, "results": {}});
+        let problems = report_problems(&report, "terraform");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("counts 3 failed checks"));
+    }
 }
