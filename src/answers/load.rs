@@ -373,13 +373,13 @@ fn read_file(
 struct Migration {
     /// The version it starts from.
     from: u32,
-    /// Rewrites the mapping, or says why it cannot.
+    /// Rewrites the mapping, or returns why it cannot.
     apply: fn(&mut serde_json::Map<String, Value>) -> Result<(), String>,
 }
 
-/// Every migration, oldest first. Version 1 is the first schema, so the list
-/// is empty; a change to the answers model that renames or restructures keys
-/// raises [`SCHEMA_VERSION`] and adds its step here.
+/// Every migration, oldest first. The list is empty because version 1 is the
+/// first schema. A change to the answers model that renames or restructures
+/// keys raises [`SCHEMA_VERSION`] and adds its step here.
 const MIGRATIONS: &[Migration] = &[];
 
 /// Brings an answers mapping to the current schema version. Returns the

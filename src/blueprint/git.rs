@@ -53,8 +53,8 @@ impl GitSet {
         let mut attempts = 0;
         let mut callbacks = RemoteCallbacks::new();
         callbacks.credentials(move |remote_url, username, _allowed| {
-            // libgit2 calls back again after a rejected credential; a
-            // second call means the helper's answer was wrong, so stop.
+            // libgit2 calls back again after a rejected credential, so a
+            // second call means the helper's credential was wrong.
             attempts += 1;
             if attempts > 1 {
                 return Err(git2::Error::from_str(
@@ -71,13 +71,7 @@ impl GitSet {
             .bare(true)
             .fetch_options(fetch)
             .clone(url, dir.path())
-            .map_err(|e| {
-                BlueprintError::Source(format!(
-                    "cannot clone blueprint repository {}: {}",
-                    recorded_url(url),
-                    e.message()
-                ))
-            })?;
+            .map_err(|e| clone_error(url, &e))?;
         Ok(GitSet {
             repo,
             url: url.to_string(),
@@ -215,6 +209,28 @@ fn resolved(name: String, commit: &Commit<'_>) -> Resolved {
     }
 }
 
+/// Describes a failed clone without the URL's credentials, which libgit2
+/// may repeat in its message.
+fn clone_error(url: &str, error: &git2::Error) -> BlueprintError {
+    let mut message = error.message().replace(url, &recorded_url(url));
+    if let Ok(parsed) = url::Url::parse(url)
+        && let Some(password) = parsed.password()
+        && !password.is_empty()
+    {
+        message = message.replace(password, "***");
+    }
+    let hint = if url.starts_with("ssh://") || (is_remote(url) && !url.contains("://")) {
+        "; this gatekit has no SSH support: use an https URL, or clone the repository yourself \
+         and pass its path with --blueprints-ref"
+    } else {
+        ""
+    };
+    BlueprintError::Source(format!(
+        "cannot clone blueprint repository {}: {message}{hint}",
+        recorded_url(url)
+    ))
+}
+
 fn summary(commit: &Commit<'_>) -> String {
     commit.summary().ok().flatten().unwrap_or("").to_string()
 }
@@ -260,6 +276,25 @@ mod tests {
             "https://git.example.com/org/set.git"
         );
         assert_eq!(recorded_url("./blueprints"), "./blueprints");
+    }
+
+    #[test]
+    fn clone_errors_hide_password() {
+        let url = "https://bot:s3cret@git.example.com/org/set.git";
+        let error = git2::Error::from_str(&format!("failed to reach {url} with s3cret"));
+        let message = clone_error(url, &error).to_string();
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(
+            message.contains("https://git.example.com/org/set.git"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn ssh_clone_error_hints_https() {
+        let error = git2::Error::from_str("unsupported URL protocol");
+        let message = clone_error("git@git.example.com:org/set.git", &error).to_string();
+        assert!(message.contains("no SSH support"), "{message}");
     }
 
     #[test]

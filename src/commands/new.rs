@@ -33,12 +33,14 @@ pub fn run(args: &NewArgs, prompter: Option<&mut dyn Prompter>) -> Result<Code, 
         answers.environment.as_str(),
         args.path.display()
     ));
+
     if !args.no_git {
         let set = format!("{} {}", blueprints.meta.name, origin.version);
         if let Err(err) = crate::update::start::start(&args.path, &generated.tree, &set) {
             ui::warning(&format!(
                 "the files are written, but recording the pristine render in git failed: {err}; \
-                 the first `gatekit update` re-renders its base from .gatekit/answers.yaml instead"
+                 the first `gatekit update` then re-renders its base from .gatekit/answers.yaml \
+                 while the recorded blueprints are available"
             ));
         }
     }

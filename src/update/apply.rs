@@ -1,6 +1,6 @@
-//! Carrying out a plan: writing and deleting files (never through a
-//! symbolic link), staging each change as `git merge` would, and moving the
-//! record file last, so it names the new render only once the new files are
+//! Carrying out a plan: writing and deleting files, never through a
+//! symbolic link, and staging each change as `git merge` would. The record
+//! file moves last, so it names the new render only once the new files are
 //! really in the tree.
 
 use std::path::Path;

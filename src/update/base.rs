@@ -22,7 +22,7 @@ use crate::tree::{self, File, Tree};
 /// File contents by path.
 type Files = BTreeMap<String, File>;
 
-/// How the base was found.
+/// The source of the base.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     /// A pristine commit in the history of HEAD.
@@ -36,7 +36,7 @@ pub enum Mode {
 /// The merge base.
 #[derive(Debug, Clone)]
 pub struct Base {
-    /// How it was found.
+    /// Its source.
     pub mode: Mode,
     /// Recorded digest of every generated file, the record excluded.
     pub digests: BTreeMap<String, String>,

@@ -106,7 +106,7 @@ impl<'a> Decider<'a> {
         }
     }
 
-    /// A file the new render adds.
+    /// Decides a file the new render adds.
     fn added(&self, path: &str, theirs: &File, plan: &mut Plan) -> Result<(), UpdateError> {
         match self.ours(path) {
             Ours::Missing => {
@@ -133,7 +133,7 @@ impl<'a> Decider<'a> {
         Ok(())
     }
 
-    /// A file the new render no longer produces.
+    /// Decides a file the new render no longer produces.
     fn dropped(&self, path: &str, base: &BaseVersion<'_>, plan: &mut Plan) {
         match self.ours(path) {
             Ours::File { file, .. } if base.same_text(file) => {
@@ -159,7 +159,7 @@ impl<'a> Decider<'a> {
         }
     }
 
-    /// A file both the base and the new render have.
+    /// Decides a file both the base and the new render have.
     fn changed(
         &self,
         path: &str,
@@ -202,7 +202,7 @@ impl<'a> Decider<'a> {
         Ok(())
     }
 
-    /// A file the blueprint renamed from `old` to `new`.
+    /// Decides a file the blueprint renamed from `old` to `new`.
     pub fn renamed(&self, old: &str, new: &str, plan: &mut Plan) -> Result<(), UpdateError> {
         let (Some(base), Some(theirs)) = (self.base_file(old), self.theirs.get(new)) else {
             return Ok(());

@@ -288,8 +288,8 @@ fn record_bytes(generated: &Generated) -> &[u8] {
         .map_or(&[][..], |f| f.bytes.as_slice())
 }
 
-/// Prints the closing summary. With conflicts it never says "updated":
-/// the update is not finished until the user resolves them.
+/// Prints the closing summary. With conflicts it never prints "updated",
+/// because the update is not finished until the user resolves them.
 fn summarise(plan: &Plan, git: bool, set: &str) {
     let counts = report::counts(plan);
     let conflicts = plan.count(plan::Outcome::Conflicted);

@@ -14,7 +14,7 @@ use super::worktree::{self, Ours};
 use crate::record::RECORD_PATH;
 use crate::tree::{File, Tree};
 
-/// What happened to a file, as the report names it.
+/// The outcome for a file, as the report names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Outcome {
     /// You had not changed it; it now has the new render.
@@ -53,7 +53,7 @@ pub struct Line {
     pub path: String,
     /// What happened.
     pub outcome: Outcome,
-    /// Why, when the outcome alone does not say.
+    /// The reason, when the outcome alone does not explain it.
     pub note: Option<String>,
 }
 
@@ -84,8 +84,8 @@ pub enum Action {
     Conflict {
         /// Path relative to the generated folder.
         path: String,
-        /// Where the index has the user's version (the old name of a
-        /// renamed file), if it has one.
+        /// The index path of the user's version (the old name of a renamed
+        /// file), if the index has one.
         ours_at: Option<String>,
         /// Text with conflict markers, in the file's style, and its mode.
         worktree: Option<File>,
@@ -130,7 +130,7 @@ impl Plan {
     }
 }
 
-/// What the planner needs besides the base and the new render.
+/// Planner inputs besides the base and the new render.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Line endings for files that do not exist yet.
@@ -147,7 +147,7 @@ pub struct Settings {
 pub const INCOMING: &str = ".gatekit/incoming";
 
 /// Builds the plan for merging `theirs` into the work tree at `root`.
-/// `tracked` tells whether git tracks a path (always true without git).
+/// `tracked` returns whether git tracks a path (always true without git).
 pub fn build(
     root: &Path,
     base: &Base,

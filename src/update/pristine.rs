@@ -1,4 +1,4 @@
-//! Pristine renders as git commits: each holds exactly what gatekit
+//! Pristine renders as git commits: each contains exactly what gatekit
 //! rendered, at the generated folder's place in the repository, with the
 //! previous pristine render as its parent. The user's history takes them in
 //! as second parents of merge commits, so a normal clone carries them.

@@ -1,4 +1,4 @@
-//! What `update` prints: the mode it ran in, a line per file, the diff for
+//! The output of `update`: the mode it ran in, a line per file, the diff for
 //! `--dry-run`, and the closing summary.
 
 use super::base::{Base, Mode};

@@ -15,7 +15,7 @@ use crate::{generate, ui};
 pub struct NewSet {
     /// The parsed set.
     pub blueprints: Blueprints,
-    /// Where it came from, as the record will store it.
+    /// Its origin, as the record will store it.
     pub origin: Origin,
     /// The clone, kept for re-rendering the base from the same repository.
     clone: Option<GitSet>,

@@ -86,7 +86,8 @@ fn merge_into_history(git: &Git, tree: &Tree, subject: &str) -> Result<(), Updat
     if let Some(problem) = git.unfinished() {
         ui::warning(&format!(
             "the pristine render is not recorded in git because {problem}; commit the generated files \
-             yourself, and the first `gatekit update` re-renders its base from .gatekit/answers.yaml"
+             yourself; the first `gatekit update` then re-renders its base from .gatekit/answers.yaml \
+             while the recorded blueprints are available"
         ));
         return Ok(());
     }

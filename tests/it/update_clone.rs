@@ -189,3 +189,37 @@ fn folder_without_git_falls_back() {
         "Page the on-call team.\n"
     );
 }
+
+#[test]
+fn fallback_rename_keeps_edited_old_file() {
+    let sandbox = Sandbox::new();
+    let routes = "routes:\n  - name: orders\n    paths: [/orders]\n    strip_path: false\n";
+    let v1 = blueprint_set(&[Fixture::yaml("fixture/routes.yaml", routes)]);
+    let v2 = blueprint_set(&[Fixture::yaml("fixture/gateway/routes.yaml", routes)]);
+    let origin = sandbox.generate("origin", v1.path(), &[]);
+    edit(
+        &origin,
+        "fixture/routes.yaml",
+        "[/orders]",
+        "[/orders, /carts]",
+    );
+    sandbox.commit_all(&origin, "Route carts to orders");
+    let repo = clone(&sandbox, &origin, "shallow", Some("1"));
+    drop(v1);
+    let v2 = ["--blueprints", v2.path().to_str().unwrap()];
+
+    sandbox.dry_run(&repo, &v2);
+    let output = sandbox.update(&repo, &v2);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("digest fallback"),
+        "{}",
+        describe(&output)
+    );
+    let old = read(&repo, "fixture/routes.yaml");
+    assert!(old.contains("[/orders, /carts]"), "{old}");
+    let line = report_line(&output, "fixture/routes.yaml").expect("reported");
+    assert!(line.starts_with("kept"), "{line}");
+    assert!(line.contains("no longer generated"), "{line}");
+    assert_eq!(read(&repo, "fixture/gateway/routes.yaml"), routes);
+}

@@ -30,7 +30,7 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// A plain text file.
+    /// Builds a plain text file.
     pub fn text(path: &'static str, text: &str) -> Fixture {
         Fixture {
             path,
@@ -41,7 +41,7 @@ impl Fixture {
         }
     }
 
-    /// A YAML file.
+    /// Builds a YAML file.
     pub fn yaml(path: &'static str, text: &str) -> Fixture {
         Fixture {
             format: "yaml",
@@ -63,9 +63,9 @@ impl Fixture {
     }
 }
 
-/// A Kong declarative configuration the tests edit: the rate limit near
-/// the top and the body limit near the bottom, far enough apart for git to
-/// merge an edit of each cleanly.
+/// Builds a Kong declarative configuration for the tests to edit. The rate
+/// limit is near the top and the body limit near the bottom, far enough
+/// apart for git to merge an edit of each cleanly.
 pub fn kong_config(body_limit: u32, policy: &str) -> String {
     format!(
         "_format_version: \"3.0\"\n\

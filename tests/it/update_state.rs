@@ -47,6 +47,12 @@ fn check_exit_codes_match_render_check() {
         "an edit is no update for update --check"
     );
 
+    let plan = sandbox.dry_run(repo, &["--blueprints", v2]);
+    assert!(
+        report_line(&plan, "fixture/kong.yaml").is_some(),
+        "{}",
+        describe(&plan)
+    );
     let before = snapshot(repo);
     let output = sandbox.update(repo, &["--check", "--blueprints", v2]);
     assert_eq!(code(&output), 1, "{}", describe(&output));
@@ -199,7 +205,8 @@ fn new_in_existing_history_starts_merge() {
     assert!(text.contains("allowed_payload_size: 2048\n"), "{text}");
 }
 
-/// A generated file large enough to fail under the file size limit below.
+/// Builds the text of a generated file larger than the file size limit
+/// below.
 fn large_file() -> String {
     (0..4000)
         .map(|i| format!("line {i} of a large generated file\n"))
