@@ -135,9 +135,10 @@ fn matching_files(tree: &Tree, record: &Record) -> Result<BTreeMap<String, File>
 }
 
 /// Walks the history of HEAD, newest first, for a commit whose generated
-/// files match every recorded digest. Candidates are commits with the
-/// pristine trailer and commits with the same record file as HEAD (a commit
-/// of unedited generated files is as good a base as a pristine one).
+/// files match every recorded digest. Commits with the pristine trailer
+/// come first. Failing those, the newest commit with the same record file
+/// as HEAD serves: a commit of unedited generated files is as good a base,
+/// though its record file may carry the user's edits.
 fn find_in_history(git: &Git, record: &Record) -> Result<Option<(Oid, Files)>, UpdateError> {
     let repo = &git.repo;
     let head = git.head()?;
@@ -157,7 +158,8 @@ fn find_in_history(git: &Git, record: &Record) -> Result<Option<(Oid, Files)>, U
         .map_err(UpdateError::git("walk the history"))?;
     walk.push(head.id())
         .map_err(UpdateError::git("walk the history"))?;
-    let mut digests: HashMap<Oid, String> = HashMap::new();
+    let mut digests = DigestCache::default();
+    let mut same_record: Option<(Oid, pristine::Entries)> = None;
     for id in walk {
         // A shallow clone ends the walk at its boundary; an error past it
         // means the rest of the history is not here.
@@ -165,42 +167,81 @@ fn find_in_history(git: &Git, record: &Record) -> Result<Option<(Oid, Files)>, U
         let Ok(commit) = repo.find_commit(id) else {
             break;
         };
-        let candidate = pristine::is_pristine(&commit, git.trailer_prefix())
-            || (head_record.is_some() && record_blob(&commit) == head_record);
-        if !candidate {
+        let trailer = pristine::is_pristine(&commit, git.trailer_prefix());
+        let record_match =
+            same_record.is_none() && head_record.is_some() && record_blob(&commit) == head_record;
+        if !trailer && !record_match {
             continue;
         }
-        let entries = pristine::entries(&commit, &git.prefix, record.files.keys())
-            .map_err(UpdateError::git("read a candidate base commit"))?;
-        let Some(entries) = entries else { continue };
-        let mut matches = true;
+        let Some(entries) = digests.matching(repo, &commit, &git.prefix, record)? else {
+            continue;
+        };
+        if trailer {
+            return read_base(repo, &commit, &git.prefix, entries).map(Some);
+        }
+        same_record = Some((id, entries));
+    }
+    match same_record {
+        Some((id, entries)) => {
+            let commit = repo
+                .find_commit(id)
+                .map_err(UpdateError::git("read the base commit"))?;
+            read_base(repo, &commit, &git.prefix, entries).map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+/// Reads the base's files and its record file from `commit`.
+fn read_base(
+    repo: &git2::Repository,
+    commit: &git2::Commit<'_>,
+    prefix: &str,
+    mut entries: pristine::Entries,
+) -> Result<(Oid, Files), UpdateError> {
+    let record_entry = pristine::entries(commit, prefix, [RECORD_PATH.to_string()].iter())
+        .map_err(UpdateError::git("read the base commit"))?;
+    entries.extend(record_entry.unwrap_or_default());
+    let files = pristine::read(repo, &entries).map_err(UpdateError::git("read the base commit"))?;
+    Ok((commit.id(), files))
+}
+
+/// Digests of blobs already read, because many commits share them.
+#[derive(Default)]
+struct DigestCache(HashMap<Oid, String>);
+
+impl DigestCache {
+    /// Returns the commit's entries for the recorded paths when every one
+    /// matches its recorded digest.
+    fn matching(
+        &mut self,
+        repo: &git2::Repository,
+        commit: &git2::Commit<'_>,
+        prefix: &str,
+        record: &Record,
+    ) -> Result<Option<pristine::Entries>, UpdateError> {
+        let read_error = UpdateError::git("read a candidate base commit");
+        let entries = match pristine::entries(commit, prefix, record.files.keys()) {
+            Ok(Some(entries)) => entries,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(read_error(e)),
+        };
         for (path, (blob, _)) in &entries {
-            let digest = match digests.get(blob) {
+            let digest = match self.0.get(blob) {
                 Some(digest) => digest.clone(),
                 None => {
                     let bytes = repo
                         .find_blob(*blob)
                         .map_err(UpdateError::git("read a candidate base commit"))?;
                     let digest = tree::digest(bytes.content());
-                    digests.insert(*blob, digest.clone());
+                    self.0.insert(*blob, digest.clone());
                     digest
                 }
             };
             if record.files.get(path) != Some(&digest) {
-                matches = false;
-                break;
+                return Ok(None);
             }
         }
-        if matches {
-            let mut found = entries;
-            let record_entry =
-                pristine::entries(&commit, &git.prefix, [RECORD_PATH.to_string()].iter())
-                    .map_err(UpdateError::git("read the base commit"))?;
-            found.extend(record_entry.unwrap_or_default());
-            let files =
-                pristine::read(repo, &found).map_err(UpdateError::git("read the base commit"))?;
-            return Ok(Some((id, files)));
-        }
+        Ok(Some(entries))
     }
-    Ok(None)
 }

@@ -256,3 +256,54 @@ fn record_moves_only_after_every_file() {
     sandbox.git(&repo, &["merge", "--abort"]);
     assert_same(&before, &work_tree(&repo), "git merge --abort");
 }
+
+#[test]
+fn newer_set_rejected_before_writing() {
+    let sandbox = Sandbox::new();
+    let versions = sandbox.versions(&kong(1024), &kong(2048));
+    let (repo, v2) = (&versions.repo, versions.to_v2());
+    let set_yaml = versions.v2.path().join("set.yaml");
+    let text = std::fs::read_to_string(&set_yaml).unwrap();
+    let raised = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("min_gatekit:") {
+                "min_gatekit: 99.0.0"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&set_yaml, raised).unwrap();
+    let before = snapshot(repo);
+
+    let output = sandbox.update(repo, &v2);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("needs gatekit 99.0.0"),
+        "{}",
+        describe(&output)
+    );
+    assert_same(&before, &snapshot(repo), "a rejected update");
+}
+
+#[test]
+fn record_comments_dropped_with_warning() {
+    let sandbox = Sandbox::new();
+    let versions = sandbox.versions(&kong(1024), &kong(2048));
+    let (repo, v2) = (&versions.repo, versions.to_v2());
+    let record = read(repo, ".gatekit/answers.yaml");
+    let commented = format!("{record}# rate limits agreed with the API team\n");
+    std::fs::write(repo.join(".gatekit/answers.yaml"), commented).unwrap();
+    sandbox.commit_all(repo, "Note where the limits come from");
+
+    let output = sandbox.update(repo, &v2);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("was edited by hand"),
+        "{}",
+        describe(&output)
+    );
+    assert!(!read(repo, ".gatekit/answers.yaml").contains("agreed with the API team"));
+}
