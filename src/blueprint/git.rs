@@ -219,6 +219,8 @@ fn clone_error(url: &str, error: &git2::Error) -> BlueprintError {
     {
         message = message.replace(password, "***");
     }
+    // TODO: git2 is built without its `ssh` feature (libssh2), so ssh:// and
+    // scp-style URLs cannot be cloned; only the hint below covers them.
     let hint = if url.starts_with("ssh://") || (is_remote(url) && !url.contains("://")) {
         "; this gatekit has no SSH support: use an https URL, or clone the repository yourself \
          and pass its path with --blueprints-ref"
