@@ -10,6 +10,7 @@ mod injection;
 mod pty;
 mod readback;
 mod snapshots;
+mod terraform;
 mod update_clone;
 mod update_files;
 mod update_fixture;
