@@ -279,8 +279,9 @@ pub fn reference_markdown() -> String {
          date.\n\n\
          Keys are written as in `--set`: dotted, with `[]` for the items of a list \
          (`--set services[0].path=/orders`). Without `--defaults`, these keys must come from \
-         the answers file, `--set` or a prompt: {}. Every other key falls back to its \
-         default.\n",
+         the answers file, `--set` or a prompt: {}. Each service listed must also set `name`, \
+         `upstream` and `path`, since their defaults describe the example service. Every other \
+         key falls back to its default.\n",
         required
             .iter()
             .map(|k| format!("`{k}`"))

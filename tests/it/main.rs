@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod generated;
+mod hostile_answers;
 mod injection;
 mod pty;
 mod readback;
