@@ -241,7 +241,10 @@ fn summary(commit: &Commit<'_>) -> String {
 /// lands in `.gatekit/answers.yaml` or in a message.
 pub fn recorded_url(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.has_authority() && !parsed.username().is_empty() => {
+        Ok(mut parsed)
+            if parsed.has_authority()
+                && (!parsed.username().is_empty() || parsed.password().is_some()) =>
+        {
             let _ = parsed.set_password(None);
             let _ = parsed.set_username("");
             parsed.to_string()
@@ -278,6 +281,10 @@ mod tests {
             "https://git.example.com/org/set.git"
         );
         assert_eq!(recorded_url("./blueprints"), "./blueprints");
+        assert_eq!(
+            recorded_url("https://:s3cret@git.example.com/org/set.git"),
+            "https://git.example.com/org/set.git"
+        );
     }
 
     #[test]

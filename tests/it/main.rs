@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod generated;
 mod hostile_answers;
+mod hostile_paths;
 mod injection;
 mod pty;
 mod readback;
