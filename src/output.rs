@@ -107,6 +107,18 @@ pub fn check_target(root: &Path, relative: &str) -> Result<(), OutputError> {
                     reason: "a file has the name of a generated folder".to_string(),
                 });
             }
+            // A submodule or a nested clone belongs to another repository:
+            // its files are not staged here, and `git merge --abort` would
+            // not restore them.
+            Ok(_) if !last && fs::symlink_metadata(current.join(".git")).is_ok() => {
+                return Err(OutputError::Blocked {
+                    path: current,
+                    reason:
+                        "a folder on the path is another git repository (a submodule or a nested \
+                             clone)"
+                            .to_string(),
+                });
+            }
             Ok(_) => {}
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(err) => return Err(io("inspect", &current)(err)),
@@ -216,9 +228,8 @@ pub fn compare(root: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
         match read_existing(&target)? {
             None => drift.push(Drift::Missing(path.clone())),
             Some(existing) if existing.bytes != file.bytes => {
-                let old = String::from_utf8_lossy(&existing.bytes);
-                let new = String::from_utf8_lossy(&file.bytes);
-                drift.push(Drift::Changed(path.clone(), unified_diff(path, &old, &new)));
+                let diff = diff_bytes(path, &existing.bytes, &file.bytes);
+                drift.push(Drift::Changed(path.clone(), diff));
             }
             Some(existing) if cfg!(unix) && existing.executable != file.executable => {
                 drift.push(Drift::Mode(path.clone(), file.executable));
@@ -227,6 +238,21 @@ pub fn compare(root: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
         }
     }
     Ok(drift)
+}
+
+/// Returns a unified diff from `old` to `new`, or git's one-line note when
+/// either has a NUL byte in its first 8000 bytes (git's test for binary),
+/// so that a binary file's bytes never reach the terminal.
+pub fn diff_bytes(path: &str, old: &[u8], new: &[u8]) -> String {
+    let binary = |bytes: &[u8]| bytes[..bytes.len().min(8000)].contains(&0);
+    if binary(old) || binary(new) {
+        return format!("Binary files a/{path} and b/{path} differ\n");
+    }
+    unified_diff(
+        path,
+        &String::from_utf8_lossy(old),
+        &String::from_utf8_lossy(new),
+    )
 }
 
 /// Returns a unified diff from `old` to `new` with `a/` and `b/` headers.

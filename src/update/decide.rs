@@ -207,6 +207,17 @@ impl<'a> Decider<'a> {
         let (Some(base), Some(theirs)) = (self.base_file(old), self.theirs.get(new)) else {
             return Ok(());
         };
+        let binary = [&base.bytes, &theirs.bytes]
+            .into_iter()
+            .chain(self.ours(old).file().map(|f| &f.bytes))
+            .any(|bytes| merge::is_binary(bytes));
+        if binary {
+            // A binary file cannot carry the user's version to the new
+            // name, so both names are decided on their own: the old one
+            // stays if the user changed it.
+            self.path(old, plan)?;
+            return self.path(new, plan);
+        }
         let from = format!("renamed from {old}");
         let Ours::File { file, eol } = self.ours(old) else {
             line(
@@ -273,6 +284,23 @@ impl<'a> Decider<'a> {
                 );
                 line(plan, path, Outcome::Kept, Some(note));
             }
+            // Only reached with `path == ours_at`: renames of binary files
+            // are decided path by path.
+            Merged::Binary => {
+                plan.actions.push(Action::Conflict {
+                    path: path.to_string(),
+                    ours_at: Some(ours_at.to_string()),
+                    worktree: None,
+                    base: base.cloned(),
+                    theirs: theirs.clone(),
+                    before,
+                });
+                let note = format!(
+                    "a binary file cannot be merged: your version stays; {}",
+                    self.where_new(path)
+                );
+                line(plan, path, Outcome::Conflicted, Some(note));
+            }
             Merged::Conflict(bytes) => {
                 plan.actions.push(Action::Conflict {
                     path: path.to_string(),
@@ -307,18 +335,23 @@ impl<'a> Decider<'a> {
             theirs: theirs.clone(),
             before: file.bytes.clone(),
         });
-        let where_new = if self.settings.git {
+        let note = format!(
+            "you changed it and the base is unknown, so it was not merged: your version stays; {}",
+            self.where_new(path)
+        );
+        line(plan, path, Outcome::Conflicted, Some(note));
+    }
+
+    /// Says where the new version of a file left unmerged can be found.
+    fn where_new(&self, path: &str) -> String {
+        if self.settings.git {
             format!(
                 "the new version is staged as theirs (`git diff --theirs {path}` compares, \
                  `git checkout --theirs {path}` takes it)"
             )
         } else {
             format!("the new version is in {INCOMING}/{path}")
-        };
-        let note = format!(
-            "you changed it and the base is unknown, so it was not merged: your version stays; {where_new}"
-        );
-        line(plan, path, Outcome::Conflicted, Some(note));
+        }
     }
 
     /// A path the update would write but must not: a symbolic link or a

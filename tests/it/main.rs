@@ -8,6 +8,7 @@ mod cli;
 mod generated;
 mod hostile_answers;
 mod hostile_paths;
+mod hostile_update;
 mod injection;
 mod pty;
 mod readback;
