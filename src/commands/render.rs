@@ -21,6 +21,7 @@ pub fn run(args: &RenderArgs) -> Result<Code, Error> {
         args.answers.blueprints_ref.as_deref(),
     )?;
     let (blueprints, origin) = generate::load_blueprints(&spec)?;
+    let origin = origin.relative_to(&args.out);
     let generated = generate::generate(&blueprints, &origin, &answers)?;
     let stale = stale_files(&args.out, &generated.tree);
 

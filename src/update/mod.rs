@@ -73,12 +73,13 @@ pub fn run(args: &UpdateArgs) -> Result<Code, Error> {
         args.blueprints.as_deref(),
         args.blueprints_ref.as_deref(),
         &record.blueprints,
+        root,
     )?;
-    let new = source::load_new(&spec, &record.blueprints)?;
+    let new = source::load_new(&spec, &record.blueprints, root)?;
     let generated = generate::generate(&new.blueprints, &new.origin, &answers)?;
 
     let base = base::recover(git.as_ref(), &record, || {
-        source::rerender(&record.blueprints, &recorded.answers, &new)
+        source::rerender(&record.blueprints, &recorded.answers, &new, root)
     })?;
     ui::status(&report::mode(&base, git.is_some()));
     let set = format!("{} {}", new.blueprints.meta.name, new.origin.version);

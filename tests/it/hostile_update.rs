@@ -180,3 +180,35 @@ fn merge_started_meanwhile_refused() {
     );
     assert_same(&before, &snapshot(repo), "a refused merge");
 }
+
+#[test]
+fn relative_blueprint_folder_found_from_repo() {
+    let sandbox = Sandbox::new();
+    let set = sandbox.path("org-blueprints");
+    write_blueprint_set(&set, &kong(1024));
+    let args = [
+        "new",
+        "--defaults",
+        "--set",
+        "project=payments",
+        "--blueprints",
+        "./org-blueprints",
+        "gw",
+    ];
+    let output = sandbox.gatekit(sandbox.dir.path(), &args);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    let repo = sandbox.path("gw");
+    let record = read(&repo, ".gatekit/answers.yaml");
+    assert!(
+        record.contains("source: \"../org-blueprints\"\n"),
+        "{record}"
+    );
+
+    // Run from inside the repository, as the docs show.
+    sandbox.assert_up_to_date(&repo, &[]);
+    write_blueprint_set(&set, &kong(2048));
+    let output = sandbox.update(&repo, &[]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    let text = read(&repo, "fixture/kong.yaml");
+    assert!(text.contains("allowed_payload_size: 2048\n"), "{text}");
+}
