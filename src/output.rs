@@ -6,10 +6,12 @@
 //! reader never sees half a file.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use crate::tree::{File, Tree};
+
+#[cfg(unix)]
+mod nofollow;
 
 /// Errors while writing or reading the output folder.
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +130,17 @@ pub fn check_target(root: &Path, relative: &str) -> Result<(), OutputError> {
 }
 
 /// Writes one file atomically.
+#[cfg(unix)]
+pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), OutputError> {
+    check_target(root, relative)?;
+    let mode = if file.executable { 0o755 } else { 0o644 };
+    nofollow::write(root, relative, &file.bytes, mode).map_err(io("write", &root.join(relative)))
+}
+
+/// Writes one file atomically.
+// TODO: without `openat`, a folder swapped for a symbolic link between the
+// check and the rename can still redirect this write outside the root.
+#[cfg(not(unix))]
 pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), OutputError> {
     check_target(root, relative)?;
     let target = root.join(relative);
@@ -137,7 +150,7 @@ pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), Output
         .prefix(".gatekit-")
         .tempfile_in(dir)
         .map_err(io("create a temporary file in", dir))?;
-    temp.write_all(&file.bytes).map_err(io("write", &target))?;
+    std::io::Write::write_all(&mut temp, &file.bytes).map_err(io("write", &target))?;
     set_mode(temp.as_file(), file.executable).map_err(io("set permissions on", &target))?;
     temp.persist(&target).map_err(|e| OutputError::Io {
         action: "write",
@@ -149,6 +162,14 @@ pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), Output
 
 /// Deletes one file, never through a symbolic link, then the folders it
 /// leaves empty, up to `root`. A file that is already gone is not an error.
+#[cfg(unix)]
+pub fn remove_file(root: &Path, relative: &str) -> Result<(), OutputError> {
+    check_target(root, relative)?;
+    nofollow::remove(root, relative).map_err(io("delete", &root.join(relative)))
+}
+
+/// Deletes one file, then the folders it leaves empty, up to `root`.
+#[cfg(not(unix))]
 pub fn remove_file(root: &Path, relative: &str) -> Result<(), OutputError> {
     check_target(root, relative)?;
     let target = root.join(relative);
@@ -165,16 +186,6 @@ pub fn remove_file(root: &Path, relative: &str) -> Result<(), OutputError> {
         dir = folder.parent();
     }
     Ok(())
-}
-
-#[cfg(unix)]
-fn set_mode(file: &fs::File, executable: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(if executable {
-        0o755
-    } else {
-        0o644
-    }))
 }
 
 #[cfg(not(unix))]
