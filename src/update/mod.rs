@@ -194,6 +194,7 @@ fn build_plan(
             theirs: format!("gatekit (blueprints {set})"),
         },
         git: git.is_some(),
+        prefix: git.map_or(String::new(), |g| g.prefix.clone()),
     };
     let index = match git {
         Some(git) => Some(

@@ -212,3 +212,71 @@ fn relative_blueprint_folder_found_from_repo() {
     let text = read(&repo, "fixture/kong.yaml");
     assert!(text.contains("allowed_payload_size: 2048\n"), "{text}");
 }
+
+#[test]
+fn linked_file_conflict_keeps_new_version() {
+    let sandbox = Sandbox::new();
+    let versions = sandbox.versions(&kong(1024), &kong(2048));
+    let (repo, v2) = (&versions.repo, versions.to_v2());
+    let outside = sandbox.path("shared-kong.yaml");
+    std::fs::write(&outside, "shared: true\n").unwrap();
+    std::fs::remove_file(repo.join("fixture/kong.yaml")).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join("fixture/kong.yaml")).unwrap();
+    sandbox.commit_all(repo, "Share the Kong configuration");
+
+    let output = sandbox.update(repo, &v2);
+    assert_eq!(code(&output), 3, "{}", describe(&output));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "shared: true\n");
+    let theirs = sandbox.git(repo, &["show", ":3:fixture/kong.yaml"]);
+    assert!(theirs.contains("allowed_payload_size: 2048"), "{theirs}");
+    let line = report_line(&output, "fixture/kong.yaml").expect("reported");
+    assert!(line.contains("staged as theirs"), "{line}");
+
+    sandbox.git(repo, &["merge", "--abort"]);
+    let link = std::fs::read_link(repo.join("fixture/kong.yaml")).unwrap();
+    assert_eq!(link, outside);
+}
+
+#[test]
+fn linked_folder_conflict_names_new_version() {
+    let sandbox = Sandbox::new();
+    let versions = sandbox.versions(&kong(1024), &kong(2048));
+    let (repo, v2) = (&versions.repo, versions.to_v2());
+    let outside = sandbox.path("elsewhere");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::rename(repo.join("fixture"), outside.join("fixture")).unwrap();
+    std::os::unix::fs::symlink(outside.join("fixture"), repo.join("fixture")).unwrap();
+    sandbox.commit_all(repo, "Keep the fixture folder elsewhere");
+
+    let output = sandbox.update(repo, &v2);
+    assert_eq!(code(&output), 3, "{}", describe(&output));
+    let line = report_line(&output, "fixture/kong.yaml").expect("reported");
+    assert!(
+        line.contains("`git show MERGE_HEAD:fixture/kong.yaml`"),
+        "{line}"
+    );
+    let theirs = sandbox.git(repo, &["show", "MERGE_HEAD:fixture/kong.yaml"]);
+    assert!(theirs.contains("allowed_payload_size: 2048"), "{theirs}");
+}
+
+#[test]
+fn linked_file_without_git_gets_incoming() {
+    let sandbox = Sandbox::new();
+    let set = sandbox.path("set");
+    write_blueprint_set(&set, &kong(1024));
+    let repo = sandbox.generate("gw", &set, &["--no-git"]);
+    let outside = sandbox.path("shared-kong.yaml");
+    std::fs::write(&outside, "shared: true\n").unwrap();
+    std::fs::remove_file(repo.join("fixture/kong.yaml")).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join("fixture/kong.yaml")).unwrap();
+    write_blueprint_set(&set, &kong(2048));
+
+    let output = sandbox.update(&repo, &[]);
+    assert_eq!(code(&output), 3, "{}", describe(&output));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "shared: true\n");
+    let incoming = read(&repo, ".gatekit/incoming/fixture/kong.yaml");
+    assert!(
+        incoming.contains("allowed_payload_size: 2048"),
+        "{incoming}"
+    );
+}
