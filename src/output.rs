@@ -55,6 +55,7 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 
 /// Returns true when `dir` does not exist or has no entries.
 pub fn is_empty_dir(dir: &Path) -> Result<bool, OutputError> {
+    check_folder(dir)?;
     match fs::read_dir(dir) {
         Ok(mut entries) => Ok(entries.next().is_none()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(true),
@@ -62,9 +63,23 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool, OutputError> {
     }
 }
 
+/// Rejects an output folder that exists as something other than a folder:
+/// the user named the wrong path, which is invalid input, not an I/O
+/// failure.
+pub fn check_folder(root: &Path) -> Result<(), OutputError> {
+    match fs::metadata(root) {
+        Ok(meta) if !meta.is_dir() => Err(OutputError::Blocked {
+            path: root.to_path_buf(),
+            reason: "it is a file, not a folder".to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Writes every file of `tree` under `root`. Every path is checked before
 /// the first write, so a blocked path leaves the folder untouched.
 pub fn write_tree(root: &Path, tree: &Tree) -> Result<Vec<String>, OutputError> {
+    check_folder(root)?;
     fs::create_dir_all(root).map_err(io("create", root))?;
     for path in tree.paths() {
         check_target(root, path)?;

@@ -23,6 +23,7 @@ pub fn run(args: &RenderArgs) -> Result<Code, Error> {
     let (blueprints, origin) = generate::load_blueprints(&spec)?;
     let origin = origin.relative_to(&args.out);
     let generated = generate::generate(&blueprints, &origin, &answers)?;
+    output::check_folder(&args.out)?;
     let stale = stale_files(&args.out, &generated.tree);
 
     if args.check {

@@ -45,6 +45,7 @@ pub fn run(args: &UpdateArgs) -> Result<Code, Error> {
     let root = args.path.as_path();
     let writes = !(args.dry_run || args.check);
     let record_path = root.join(RECORD_PATH);
+    output::check_folder(root)?;
     output::check_target(root, RECORD_PATH)?;
     if !record_path.is_file() {
         return Err(UpdateError::NotGenerated(root.to_path_buf()).into());

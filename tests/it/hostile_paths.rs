@@ -50,3 +50,28 @@ fn dotgit_lookalikes_rejected_before_writing() {
         assert!(!out.exists(), "{path:?}: the output folder was created");
     }
 }
+
+#[test]
+fn output_path_is_file_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gw");
+    std::fs::write(&file, "not a folder\n").unwrap();
+    let path = file.to_str().unwrap();
+    let defaults = ["--defaults", "--set", "project=shop"];
+    let runs: [Vec<&str>; 4] = [
+        [&["new"][..], &defaults, &[path]].concat(),
+        [&["render"][..], &defaults, &["--out", path]].concat(),
+        [&["render"][..], &defaults, &["--out", path, "--check"]].concat(),
+        vec!["update", path],
+    ];
+    for args in runs {
+        let output = Command::new(env!("CARGO_BIN_EXE_gatekit"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("not a folder"), "{args:?}: {stderr}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder\n");
+}
