@@ -231,3 +231,14 @@ fn record_outside_generated_paths_rejected() {
         "{stderr}"
     );
 }
+
+#[test]
+fn defaults_without_project_names_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("My_Gateway");
+    let output = gatekit(&["render", "--defaults", "--out", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--set project=NAME"), "{stderr}");
+    assert!(!stderr.contains("pass --defaults"), "{stderr}");
+}
