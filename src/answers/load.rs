@@ -347,6 +347,19 @@ fn read_file(
         source,
     })?;
     state.file = Some(path.to_path_buf());
+    if let Some((pos, tag)) = yaml::first_tag(&text) {
+        state.problems.push(Located {
+            problem: Problem {
+                key: String::new(),
+                value: String::new(),
+                rule: format!(
+                    "the YAML tag `{tag}` is not supported in answers files, because gatekit \
+                     would read the value differently from other YAML tools; write the plain value"
+                ),
+            },
+            origin: Origin::File(path.to_path_buf(), Some(pos)),
+        });
+    }
     node.index_positions("", &mut state.positions);
     for (key, pos) in node.duplicate_keys() {
         state.problems.push(Located {

@@ -242,3 +242,19 @@ fn defaults_without_project_names_fix() {
     assert!(stderr.contains("--set project=NAME"), "{stderr}");
     assert!(!stderr.contains("pass --defaults"), "{stderr}");
 }
+
+#[test]
+fn yaml_tags_rejected_with_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (line, tag) in [
+        ("description: !!binary aGVsbG8=", "!!binary"),
+        ("body_limit_kb: !!str 512", "!!str"),
+        ("owner: !vault team", "!vault"),
+    ] {
+        let file = answers_file(dir.path(), &format!("{MINIMAL}{line}\n"));
+        let (code, stderr) = render(dir.path(), &file, &[]);
+        assert_eq!(code, 2, "{line}: {stderr}");
+        assert!(stderr.contains(":11: the YAML tag"), "{line}: {stderr}");
+        assert!(stderr.contains(&format!("`{tag}`")), "{line}: {stderr}");
+    }
+}
