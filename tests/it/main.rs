@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod generated;
 mod hostile_answers;
+mod hostile_blueprints;
 mod hostile_paths;
 mod hostile_update;
 mod injection;
