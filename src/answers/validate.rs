@@ -114,7 +114,43 @@ impl Validator {
             self.bucket("terraform.state_bucket", &a.terraform.state_bucket);
         }
         self.aws_region("aws.region", &a.aws.region);
+        self.aws_account("aws.account_id", &a.aws.account_id);
         self.gcp(a);
+        self.check_managed_vendor(a);
+    }
+
+    /// Rejects answers the AWS and Apigee blueprints cannot render faithfully.
+    fn check_managed_vendor(&mut self, a: &Answers) {
+        match a.vendor {
+            Vendor::Aws => {
+                if let Err(rule) = super::cloud::aws_plan(a) {
+                    let key = if a.auth.mode == AuthMode::Jwt || a.auth.mode == AuthMode::ApiKey {
+                        "aws.api_type"
+                    } else {
+                        "auth.mode"
+                    };
+                    let value = match key {
+                        "aws.api_type" => format!("{:?}", a.aws.api_type).to_lowercase(),
+                        _ => auth_mode_name(a.auth.mode).to_string(),
+                    };
+                    self.fail(key, value, rule);
+                }
+                // API Gateway reads API keys from this header only.
+                if a.auth.mode == AuthMode::ApiKey && a.auth.api_key.header != "x-api-key" {
+                    self.fail(
+                        "auth.api_key.header",
+                        &a.auth.api_key.header,
+                        "must be `x-api-key` on AWS API Gateway, the only header it reads API keys from",
+                    );
+                }
+            }
+            Vendor::Apigee => {
+                if let Err(rule) = super::cloud::apigee_auth_policy(a.auth.mode) {
+                    self.fail("auth.mode", auth_mode_name(a.auth.mode), rule);
+                }
+            }
+            Vendor::Kong | Vendor::Envoy | Vendor::Nginx => {}
+        }
     }
 
     fn check_vendor_environment(&mut self, vendor: Vendor, environment: Environment) {
@@ -610,6 +646,13 @@ impl Validator {
         }
     }
 
+    fn aws_account(&mut self, key: &str, value: &str) {
+        let valid = value.len() == 12 && value.chars().all(|c| c.is_ascii_digit());
+        if !valid {
+            self.fail(key, value, "must be a 12-digit AWS account ID");
+        }
+    }
+
     fn unique<'a>(&mut self, key: &str, values: impl Iterator<Item = &'a str>) {
         let mut seen = HashSet::new();
         for value in values {
@@ -617,6 +660,16 @@ impl Validator {
                 self.fail(key, value, "must not repeat a value");
             }
         }
+    }
+}
+
+fn auth_mode_name(mode: AuthMode) -> &'static str {
+    match mode {
+        AuthMode::Jwt => "jwt",
+        AuthMode::Introspection => "introspection",
+        AuthMode::ApiKey => "api-key",
+        AuthMode::Mtls => "mtls",
+        AuthMode::External => "external",
     }
 }
 
