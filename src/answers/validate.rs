@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use super::model::{Answers, AuthMode, Environment, LogSink, Vendor};
+use super::model::{Answers, AuthMode, Environment, LogSink, TlsVersion, Vendor};
 use super::secrets;
 
 /// One invalid answer.
@@ -135,6 +135,14 @@ impl Validator {
                     };
                     self.fail(key, value, rule);
                 }
+                if a.tls.min_version == TlsVersion::V1_3 {
+                    self.fail(
+                        "tls.min_version",
+                        "1.3",
+                        "must be 1.2 on AWS: the TLS_1_2 security policy of API Gateway custom \
+                         domains also accepts TLS 1.3, and TLS 1.3-only policies are not rendered",
+                    );
+                }
                 // API Gateway reads API keys from this header only.
                 if a.auth.mode == AuthMode::ApiKey && a.auth.api_key.header != "x-api-key" {
                     self.fail(
@@ -147,6 +155,14 @@ impl Validator {
             Vendor::Apigee => {
                 if let Err(rule) = super::cloud::apigee_auth_policy(a.auth.mode) {
                     self.fail("auth.mode", auth_mode_name(a.auth.mode), rule);
+                }
+                // VerifyJWT checks a single <Audience> value.
+                if a.auth.mode == AuthMode::Jwt && a.auth.jwt.audiences.len() > 1 {
+                    self.fail(
+                        "auth.jwt.audiences",
+                        a.auth.jwt.audiences.join(","),
+                        "must list exactly one audience on Apigee, whose VerifyJWT policy checks one",
+                    );
                 }
             }
             Vendor::Kong | Vendor::Envoy | Vendor::Nginx => {}
