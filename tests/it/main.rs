@@ -2,5 +2,7 @@
 
 mod support;
 
+mod apigee;
+mod aws;
 mod generated;
 mod snapshots;

@@ -201,3 +201,94 @@ pub fn files_with<'a>(generated: &'a Generated, suffixes: &[&str]) -> Vec<(&'a s
         })
         .collect()
 }
+
+/// Returns the error message of answers that must not validate: the
+/// built-in defaults with project `payments` and `sets` applied.
+pub fn rejection(sets: &[&str]) -> String {
+    let sources = answers::Sources {
+        file: None,
+        sets: sets.iter().map(|s| (*s).to_string()).collect(),
+        defaults: true,
+        project_fallback: Some("payments".to_string()),
+    };
+    match generate::resolve_answers(&sources, None) {
+        Ok(_) => panic!("answers {sets:?} validated"),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Runs `hcl-fmt --check` on every Terraform file of a generated tree and
+/// checkov on its `terraform/` folder, failing with `name` on any finding.
+pub fn assert_terraform_clean(name: &str, generated: &Generated, checkov: &Path, hcl_fmt: &Path) {
+    let dir = write(generated);
+    let mut args = vec!["--check"];
+    args.extend(
+        generated
+            .tree
+            .paths()
+            .filter(|p| p.ends_with(".tf") || p.ends_with(".tfvars")),
+    );
+    let output = run(hcl_fmt, &args, dir.path());
+    assert!(output.status.success(), "{name}: {}", describe(&output));
+
+    let args = [
+        "-d",
+        "terraform",
+        "--framework",
+        "terraform",
+        "--quiet",
+        "--compact",
+        "--skip-download",
+        "-o",
+        "json",
+    ];
+    let output = run(checkov, &args, dir.path());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{name}: checkov JSON: {e}\n{}", describe(&output)));
+    // One report object per framework, or a bare object for one framework.
+    let reports = match report {
+        serde_json::Value::Array(reports) => reports,
+        other => vec![other],
+    };
+    let failed: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r["results"]["failed_checks"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|c| format!("{} {} {}", c["check_id"], c["resource"], c["file_path"]))
+        .collect();
+    assert!(failed.is_empty(), "{name}: {failed:#?}");
+    let failed_count: u64 = reports
+        .iter()
+        .filter_map(|r| r["summary"]["failed"].as_u64())
+        .sum();
+    assert_eq!(failed_count, 0, "{name}");
+}
+
+/// Renders one `vendor` repository per case of environment and `--set`
+/// values, named after the case for assertion messages.
+pub fn render_cases(vendor: Vendor, cases: &[(Environment, &[&str])]) -> Vec<(String, Generated)> {
+    cases
+        .iter()
+        .map(|(environment, sets)| {
+            let combo = Combo {
+                vendor,
+                environment: *environment,
+                ci: Ci::Github,
+            };
+            let name = format!("{} {}", environment.as_str(), sets.join(" "));
+            (name, render_answers(&answers(combo, sets)))
+        })
+        .collect()
+}
+
+/// Returns the text of a generated file, failing when it is missing.
+pub fn text<'a>(generated: &'a Generated, path: &str) -> &'a str {
+    generated
+        .tree
+        .text(path)
+        .unwrap_or_else(|| panic!("{path} is not generated"))
+}
