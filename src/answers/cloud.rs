@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::model::{Answers, AuthMode, AwsApiType};
 
-/// Which API Gateway flavour and authorizer the AWS blueprint renders.
+/// The API Gateway flavour and authorizer the AWS blueprint renders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AwsPlan {
     /// `rest` or `http`.

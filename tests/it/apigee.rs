@@ -40,7 +40,7 @@ fn variants() -> Vec<(String, Generated)> {
             &[
                 "rate_limit.key=ip",
                 "services[0].name=orders",
-                "services[0].upstream=https://orders.internal.example.com:8443/api",
+                "services[0].upstream=https://orders.internal.example.com:8443",
                 "services[0].path=/orders",
                 "services[0].methods=[GET,POST,DELETE]",
                 "services[1].name=status",
@@ -106,6 +106,15 @@ fn apigee_on_prem_rejected_naming_alternatives() {
 }
 
 #[test]
+fn upstream_path_rejected() {
+    let error = support::rejection(&[
+        "vendor=apigee",
+        "services[0].upstream=https://orders.internal.example.com/api",
+    ]);
+    assert!(error.contains("services[0].upstream"), "{error}");
+}
+
+#[test]
 fn several_audiences_rejected() {
     let error = support::rejection(&[
         "vendor=apigee",
@@ -115,8 +124,8 @@ fn several_audiences_rejected() {
 }
 
 /// Every policy a step names exists, every policy file is listed in the
-/// descriptor, and non-public services authenticate before anything else
-/// than CORS, method and size checks.
+/// descriptor, and non-public services authenticate before anything other
+/// than the CORS, method and size checks.
 #[test]
 fn proxy_steps_reference_existing_policies() {
     for (name, generated) in variants() {
