@@ -865,6 +865,34 @@ mod tests {
     }
 
     #[test]
+    fn aws_rejects_unsupported_answers() {
+        let mut a = valid_answers();
+        a.vendor = Vendor::Aws;
+        assert_eq!(keys(&a), Vec::<String>::new());
+        a.auth.mode = AuthMode::ApiKey;
+        a.auth.api_key.header = "x-client-key".to_string();
+        a.tls.min_version = TlsVersion::V1_3;
+        assert_eq!(keys(&a), vec!["tls.min_version", "auth.api_key.header"]);
+        a.auth.mode = AuthMode::Mtls;
+        a.tls.min_version = TlsVersion::V1_2;
+        assert_eq!(keys(&a), vec!["auth.mode"]);
+        a.aws.account_id = "12345".to_string();
+        assert_eq!(keys(&a), vec!["aws.account_id", "auth.mode"]);
+    }
+
+    #[test]
+    fn apigee_rejects_paths_and_plain_http() {
+        let mut a = valid_answers();
+        a.vendor = Vendor::Apigee;
+        assert_eq!(keys(&a), Vec::<String>::new());
+        a.services[0].upstream = "https://orders.example.com/v1".to_string();
+        assert_eq!(keys(&a), vec!["services[0].upstream"]);
+        a.services[0].upstream = "http://127.0.0.1:8080".to_string();
+        a.services[0].plaintext = true;
+        assert_eq!(keys(&a), vec!["services[0].upstream"]);
+    }
+
+    #[test]
     fn credentials_in_url_redacted() {
         let mut a = valid_answers();
         a.services[0].upstream = "https://user:hunter2@orders.example.com".to_string();
