@@ -166,6 +166,18 @@ impl Validator {
                         );
                     }
                 }
+                if a.environment == Environment::Cloud {
+                    for (i, domain) in a.tls.domains.iter().enumerate() {
+                        if domain.starts_with("*.") {
+                            self.fail(
+                                format!("tls.domains[{i}]"),
+                                domain,
+                                "must not be a wildcard on Apigee X, whose load balancer uses \
+                                 Google-managed certificates, which cover exact names only",
+                            );
+                        }
+                    }
+                }
                 // A TargetServer holds a host and port only, so a base path would be lost.
                 for (i, service) in a.services.iter().enumerate() {
                     let has_path = url::Url::parse(&service.upstream)
@@ -890,6 +902,11 @@ mod tests {
         a.services[0].upstream = "http://127.0.0.1:8080".to_string();
         a.services[0].plaintext = true;
         assert_eq!(keys(&a), vec!["services[0].upstream"]);
+        a.services[0].upstream = "https://orders.example.com:8443".to_string();
+        a.tls.domains = vec!["*.example.com".to_string()];
+        assert_eq!(keys(&a), vec!["tls.domains[0]"]);
+        a.environment = Environment::Hybrid;
+        assert_eq!(keys(&a), Vec::<String>::new());
     }
 
     #[test]
