@@ -217,57 +217,6 @@ pub fn rejection(sets: &[&str]) -> String {
     }
 }
 
-/// Runs `hcl-fmt --check` on every Terraform file of a generated tree and
-/// checkov on its `terraform/` folder, failing with `name` on any finding.
-pub fn assert_terraform_clean(name: &str, generated: &Generated, checkov: &Path, hcl_fmt: &Path) {
-    let dir = write(generated);
-    let mut args = vec!["--check"];
-    args.extend(
-        generated
-            .tree
-            .paths()
-            .filter(|p| p.ends_with(".tf") || p.ends_with(".tfvars")),
-    );
-    let output = run(hcl_fmt, &args, dir.path());
-    assert!(output.status.success(), "{name}: {}", describe(&output));
-
-    let args = [
-        "-d",
-        "terraform",
-        "--framework",
-        "terraform",
-        "--quiet",
-        "--compact",
-        "--skip-download",
-        "-o",
-        "json",
-    ];
-    let output = run(checkov, &args, dir.path());
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{name}: checkov JSON: {e}\n{}", describe(&output)));
-    // One report object per framework, or a bare object for one framework.
-    let reports = match report {
-        serde_json::Value::Array(reports) => reports,
-        other => vec![other],
-    };
-    let failed: Vec<String> = reports
-        .iter()
-        .flat_map(|r| {
-            r["results"]["failed_checks"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .map(|c| format!("{} {} {}", c["check_id"], c["resource"], c["file_path"]))
-        .collect();
-    assert!(failed.is_empty(), "{name}: {failed:#?}");
-    let failed_count: u64 = reports
-        .iter()
-        .filter_map(|r| r["summary"]["failed"].as_u64())
-        .sum();
-    assert_eq!(failed_count, 0, "{name}");
-}
-
 /// Renders one `vendor` repository per case of environment and `--set`
 /// values, named after the case for assertion messages.
 pub fn render_cases(vendor: Vendor, cases: &[(Environment, &[&str])]) -> Vec<(String, Generated)> {
@@ -291,4 +240,22 @@ pub fn text<'a>(generated: &'a Generated, path: &str) -> &'a str {
         .tree
         .text(path)
         .unwrap_or_else(|| panic!("{path} is not generated"))
+}
+
+/// Renders of answer variants beyond the default combinations, so that
+/// whole-tree checks (Terraform, for one) also reach the branches only
+/// those answers select. Names start with the vendor.
+pub fn answer_variants() -> Vec<(String, Generated)> {
+    let mut out = Vec::new();
+    for (vendor, variants) in [
+        ("aws", crate::aws::variants()),
+        ("apigee", crate::apigee::variants()),
+    ] {
+        out.extend(
+            variants
+                .into_iter()
+                .map(|(name, generated)| (format!("{vendor} {name}"), generated)),
+        );
+    }
+    out
 }
