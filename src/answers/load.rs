@@ -97,17 +97,17 @@ impl fmt::Display for Located {
             Origin::Set(arg) => write!(
                 f,
                 "--set {}: ",
-                arg.split_once('=').map_or(arg.as_str(), |(k, _)| k)
+                shown(arg.split_once('=').map_or(arg.as_str(), |(k, _)| k))
             )?,
             Origin::Default => {}
         }
         let p = &self.problem;
         match (p.key.is_empty(), p.value.is_empty()) {
             (true, _) => write!(f, "{}", p.rule),
-            (false, true) => write!(f, "`{}` {}", p.key, p.rule),
+            (false, true) => write!(f, "`{}` {}", shown(&p.key), p.rule),
             // Problems carry values as the user wrote them; only the
             // message redacts secrets and shortens long values.
-            (false, false) => write!(f, "`{}` = `{}`: {}", p.key, shown(&p.value), p.rule),
+            (false, false) => write!(f, "`{}` = `{}`: {}", shown(&p.key), shown(&p.value), p.rule),
         }
     }
 }
@@ -731,7 +731,7 @@ fn unknown_field_hint(key: &str, message: &str) -> Option<String> {
     keys::kind_of(&segments)
         .err()
         .map(|err| err.message)
-        .or_else(|| Some(format!("unknown answer key `{name}`")))
+        .or_else(|| Some(format!("unknown answer key `{}`", shown(name))))
 }
 
 fn short_value(value: &Value) -> String {

@@ -258,3 +258,34 @@ fn yaml_tags_rejected_with_line() {
         assert!(stderr.contains(&format!("`{tag}`")), "{line}: {stderr}");
     }
 }
+
+#[test]
+fn long_key_shortened_in_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = answers_file(dir.path(), MINIMAL);
+    let long = "k".repeat(100_000);
+    for set in [
+        format!("{long}=x"),
+        format!("services[0].{long}=x"),
+        format!("rate_limit[{long}]=x"),
+    ] {
+        let (code, stderr) = render(dir.path(), &file, &[&set]);
+        assert_eq!(code, 2, "{stderr:.500}");
+        assert!(stderr.contains("characters)"), "{stderr:.500}");
+        assert!(
+            stderr.len() < 2_000,
+            "{} bytes of error output",
+            stderr.len()
+        );
+    }
+    let text = format!("{MINIMAL}{long}: 1\n");
+    let file = answers_file(dir.path(), &text);
+    let (code, stderr) = render(dir.path(), &file, &[]);
+    assert_eq!(code, 2, "{stderr:.500}");
+    assert!(stderr.contains(":11: "), "{stderr:.500}");
+    assert!(
+        stderr.len() < 2_000,
+        "{} bytes of error output",
+        stderr.len()
+    );
+}
