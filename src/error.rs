@@ -2,6 +2,7 @@
 
 use crate::answers::AnswersError;
 use crate::answers::prompt::PromptError;
+use crate::audit::AuditError;
 use crate::blueprint::BlueprintError;
 use crate::output::OutputError;
 
@@ -41,6 +42,9 @@ pub enum Error {
     /// A prompt failed.
     #[error("prompt failed: {0}")]
     Prompt(#[from] PromptError),
+    /// An audit could not run or its input is invalid.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     /// Any other invalid usage.
     #[error("{0}")]
     Usage(String),
@@ -58,6 +62,8 @@ impl Error {
             Error::Output(_) => Code::Invalid,
             Error::Prompt(PromptError::Cancelled) => Code::Invalid,
             Error::Prompt(_) => Code::CouldNotRun,
+            Error::Audit(AuditError::Io { .. }) => Code::CouldNotRun,
+            Error::Audit(_) => Code::Invalid,
         }
     }
 }

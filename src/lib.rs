@@ -5,13 +5,16 @@
 //! integration tests, benchmarks and fuzz targets can call the same code.
 
 pub mod answers;
+pub mod audit;
 pub mod blueprint;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod finding;
 pub mod generate;
 pub mod output;
 pub mod record;
+pub mod report;
 pub mod tree;
 pub mod ui;
 pub mod yaml;
@@ -30,6 +33,7 @@ pub fn run(cli: &Cli) -> Code {
             commands::new::run(args, prompter)
         }
         Command::Render(args) => commands::render::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(code) => code,

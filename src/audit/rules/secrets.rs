@@ -1,0 +1,4 @@
+//! placeholder
+use super::Rule;
+/// Rules in this family.
+pub static RULES: &[&Rule] = &[];
