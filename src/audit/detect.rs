@@ -48,7 +48,7 @@ pub fn load(source: SourceFile, disk_path: &Path, root: &Path) -> Loaded {
         "xml" => apigee(&source, disk_path),
         "env" => env_file(&source),
         "cfg" if is_haproxy(&source.text) => {
-            return Loaded::Unsupported("HAProxy configuration".to_string());
+            return Loaded::Unsupported("HAProxy configuration is not supported".to_string());
         }
         "conf" | "nginx" | "cfg" => conf(&source, &name, disk_path, root),
         _ if name == ".env" || name.starts_with("kong.conf") => env_or_conf(&source, &name),
@@ -174,7 +174,7 @@ fn conf(
         return Ok(Some(Content::KongSettings(settings::parse_conf(source))));
     }
     if is_haproxy(&source.text) {
-        return Err(Unsupported("HAProxy configuration".to_string()));
+        return Err(Unsupported("HAProxy configuration is not supported".to_string()));
     }
     if looks_like_key_value(&source.text) && !source.text.contains('{') {
         return Ok(Some(Content::KongSettings(settings::parse_conf(source))));
