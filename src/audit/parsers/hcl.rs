@@ -18,7 +18,7 @@ use crate::yaml::{Node, Pos, Style, Value};
 /// Maximum block and expression nesting converted into the tree.
 const MAX_DEPTH: usize = 64;
 
-/// A `resource` or `data` block.
+/// A `resource`, `data` or `module` block (a module's kind is `module`).
 #[derive(Debug, Clone)]
 pub struct Resource {
     /// `resource` or `data`.
@@ -48,6 +48,11 @@ pub struct Terraform {
 }
 
 impl Terraform {
+    /// Returns the `module` blocks.
+    pub fn modules(&self) -> impl Iterator<Item = &Resource> {
+        self.resources.iter().filter(|r| r.block == "module")
+    }
+
     /// Returns the resources of type `kind`.
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
         self.resources
@@ -76,13 +81,15 @@ pub fn parse(source: &SourceFile) -> Result<Terraform, ParseError> {
             continue;
         };
         let kind = block.ident.as_str();
-        if (kind != "resource" && kind != "data") || block.labels.len() != 2 {
-            continue;
-        }
+        let (resource_type, name) = match (kind, block.labels.as_slice()) {
+            ("resource" | "data", [t, n]) => (t.as_str(), n.as_str()),
+            ("module", [n]) => ("module", n.as_str()),
+            _ => continue,
+        };
         resources.push(Resource {
             block: kind.to_string(),
-            kind: block.labels[0].as_str().to_string(),
-            name: block.labels[1].as_str().to_string(),
+            kind: resource_type.to_string(),
+            name: name.to_string(),
             pos: converter.pos(block.span()),
             body: converter.body(&block.body, converter.pos(block.span()), 0),
         });
@@ -115,9 +122,16 @@ impl Converter<'_> {
                     entries.push((key, self.expr(&attr.value, depth + 1)));
                 }
                 Structure::Block(block) if depth < MAX_DEPTH => {
-                    let name = block.ident.as_str();
+                    // `dynamic "x" { content { ... } }` may produce `x`
+                    // blocks; gatekit cannot evaluate `for_each`, so it
+                    // reads the content as one block that may be present.
+                    let dynamic = block.ident.as_str() == "dynamic" && block.labels.len() == 1;
+                    let name = if dynamic { block.labels[0].as_str() } else { block.ident.as_str() };
                     let block_pos = self.pos(block.span());
-                    let child = self.body(&block.body, block_pos, depth + 1);
+                    let content = dynamic
+                        .then(|| block.body.iter().find_map(|s| s.as_block().filter(|b| b.ident.as_str() == "content")))
+                        .flatten();
+                    let child = self.body(content.map_or(&block.body, |c| &c.body), block_pos, depth + 1);
                     match entries
                         .iter_mut()
                         .find(|(k, _)| k.as_scalar() == Some(name))

@@ -7,6 +7,7 @@
 
 pub mod apigee;
 pub mod aws;
+pub mod aws_traffic;
 pub mod conformance;
 pub mod envoy_access;
 pub mod envoy_traffic;
