@@ -214,7 +214,7 @@ fn is_haproxy(text: &str) -> bool {
                 )
         })
         .count();
-    sections >= 2 && !text.contains('{')
+    sections >= 2
 }
 
 #[cfg(test)]

@@ -201,7 +201,7 @@ fn finish(workspace: &Workspace, mut findings: Vec<Finding>) -> Vec<Finding> {
         if let Some(text) = source.and_then(|s| s.line(line)) {
             let mut snippet: String = text.trim_end().chars().take(240).collect();
             if let Some(secret) = &finding.secret {
-                snippet = snippet.replace(secret.as_str(), &crate::finding::redact(secret));
+                snippet = redact_snippet(&snippet, secret, finding.location.column.unwrap_or(1));
             }
             finding.snippet = Some(snippet);
         }
@@ -226,4 +226,16 @@ fn finish(workspace: &Workspace, mut findings: Vec<Finding>) -> Vec<Finding> {
         a.rule_id == b.rule_id && a.location == b.location && a.message == b.message
     });
     findings
+}
+
+/// Removes a secret from a source line. When the line spells the value
+/// differently from its parsed form (escapes, quotes), everything from the
+/// value's column on is dropped, so no part of it can leak.
+fn redact_snippet(line: &str, secret: &str, column: usize) -> String {
+    let masked = crate::finding::redact(secret);
+    if !secret.is_empty() && line.contains(secret) {
+        return line.replace(secret, &masked);
+    }
+    let kept: String = line.chars().take(column.saturating_sub(1)).collect();
+    format!("{kept}{masked}")
 }
