@@ -105,14 +105,14 @@ fn classify(doc: &Node) -> Result<Option<Content>, Problem> {
             return Ok(Some(Content::OpenApi(openapi::parse(doc))));
         }
         return Err(Unsupported(format!(
-            "OpenAPI/Swagger version {version}; gatekit reads OpenAPI 3"
+            "OpenAPI (Swagger) version {version} is not supported; gatekit reads OpenAPI 3"
         )));
     }
     let normalised = envoy::normalize(doc.clone());
     if envoy::detect(&normalised) {
         if let Some(marker) = envoy::v2_marker(&normalised) {
             return Err(Unsupported(format!(
-                "Envoy v2 configuration ({marker}); gatekit reads the v3 API"
+                "Envoy v2 configuration ({marker}) is not supported; gatekit reads the v3 API"
             )));
         }
         return Ok(Some(Content::Envoy(normalised)));
@@ -174,7 +174,9 @@ fn conf(
         return Ok(Some(Content::KongSettings(settings::parse_conf(source))));
     }
     if is_haproxy(&source.text) {
-        return Err(Unsupported("HAProxy configuration is not supported".to_string()));
+        return Err(Unsupported(
+            "HAProxy configuration is not supported".to_string(),
+        ));
     }
     if looks_like_key_value(&source.text) && !source.text.contains('{') {
         return Ok(Some(Content::KongSettings(settings::parse_conf(source))));

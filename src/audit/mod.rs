@@ -177,10 +177,9 @@ fn load_file(
         Loaded::Unknown => outcome.skipped += 1,
         Loaded::Unsupported(reason) => {
             outcome.skipped += 1;
-            outcome.warnings.push(format!(
-                "{}: skipped: {reason} is not supported",
-                file.shown
-            ));
+            outcome
+                .warnings
+                .push(format!("{}: skipped: {reason}", file.shown));
         }
         Loaded::Invalid(error) => outcome.invalid.push(error),
     }

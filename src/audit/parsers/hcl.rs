@@ -126,12 +126,24 @@ impl Converter<'_> {
                     // blocks; gatekit cannot evaluate `for_each`, so it
                     // reads the content as one block that may be present.
                     let dynamic = block.ident.as_str() == "dynamic" && block.labels.len() == 1;
-                    let name = if dynamic { block.labels[0].as_str() } else { block.ident.as_str() };
+                    let name = if dynamic {
+                        block.labels[0].as_str()
+                    } else {
+                        block.ident.as_str()
+                    };
                     let block_pos = self.pos(block.span());
                     let content = dynamic
-                        .then(|| block.body.iter().find_map(|s| s.as_block().filter(|b| b.ident.as_str() == "content")))
+                        .then(|| {
+                            block.body.iter().find_map(|s| {
+                                s.as_block().filter(|b| b.ident.as_str() == "content")
+                            })
+                        })
                         .flatten();
-                    let child = self.body(content.map_or(&block.body, |c| &c.body), block_pos, depth + 1);
+                    let child = self.body(
+                        content.map_or(&block.body, |c| &c.body),
+                        block_pos,
+                        depth + 1,
+                    );
                     match entries
                         .iter_mut()
                         .find(|(k, _)| k.as_scalar() == Some(name))

@@ -23,7 +23,11 @@ fn bundles(workspace: &Workspace) -> Vec<Bundle<'_>> {
     }) {
         let path = document.source.path.as_str();
         let key = path.find("apiproxy/").map_or(path, |i| &path[..i]);
-        let bundle = by_root.entry(key).or_insert_with(|| Bundle { proxies: Vec::new(), targets: Vec::new(), policies: HashMap::new() });
+        let bundle = by_root.entry(key).or_insert_with(|| Bundle {
+            proxies: Vec::new(),
+            targets: Vec::new(),
+            policies: HashMap::new(),
+        });
         match root.name.as_str() {
             "ProxyEndpoint" => bundle.proxies.push((document, root)),
             "TargetEndpoint" => bundle.targets.push((document, root)),
@@ -41,7 +45,11 @@ fn bundles(workspace: &Workspace) -> Vec<Bundle<'_>> {
 }
 
 fn first_path<'a>(bundle: &Bundle<'a>) -> &'a str {
-    bundle.proxies.first().or(bundle.targets.first()).map_or("", |(d, _)| d.source.path.as_str())
+    bundle
+        .proxies
+        .first()
+        .or(bundle.targets.first())
+        .map_or("", |(d, _)| d.source.path.as_str())
 }
 
 /// Names of the policies an endpoint runs on requests.
@@ -65,13 +73,18 @@ fn request_steps(endpoint: &Element) -> Vec<String> {
 }
 
 fn policy_types<'a>(bundle: &'a Bundle<'_>, steps: &[String]) -> Vec<&'a Element> {
-    steps.iter().filter_map(|s| bundle.policies.get(s.as_str()).map(|(_, e)| *e)).collect()
+    steps
+        .iter()
+        .filter_map(|s| bundle.policies.get(s.as_str()).map(|(_, e)| *e))
+        .collect()
 }
 
 fn verifies_identity(policy: &Element) -> bool {
     match policy.name.as_str() {
         "VerifyAPIKey" | "VerifyJWT" | "VerifyJWS" | "ValidateSAMLAssertion" => true,
-        "OAuthV2" => policy.child("Operation").is_none_or(|o| o.text == "VerifyAccessToken"),
+        "OAuthV2" => policy
+            .child("Operation")
+            .is_none_or(|o| o.text == "VerifyAccessToken"),
         _ => false,
     }
 }
@@ -106,7 +119,11 @@ fn proxy_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
             }
             let name = proxy.attr("name").unwrap_or("default");
             let message = format!("proxy endpoint `{name}` runs no credential verification policy");
-            out.push(finding(&PROXY_WITHOUT_AUTH, document, proxy.pos, message).context(format!("proxy {name}")).build());
+            out.push(
+                finding(&PROXY_WITHOUT_AUTH, document, proxy.pos, message)
+                    .context(format!("proxy {name}"))
+                    .build(),
+            );
         }
     }
 }
@@ -132,11 +149,23 @@ fn no_spike_arrest(workspace: &Workspace, out: &mut Vec<Finding>) {
     for bundle in bundles(workspace) {
         for (document, proxy) in &bundle.proxies {
             let policies = policy_types(&bundle, &request_steps(proxy));
-            if policies.iter().any(|p| matches!(p.name.as_str(), "SpikeArrest" | "Quota" | "FlowCallout")) {
+            if policies
+                .iter()
+                .any(|p| matches!(p.name.as_str(), "SpikeArrest" | "Quota" | "FlowCallout"))
+            {
                 continue;
             }
             let name = proxy.attr("name").unwrap_or("default");
-            out.push(finding(&NO_SPIKE_ARREST, document, proxy.pos, format!("proxy endpoint `{name}` has no rate limit")).context(format!("proxy {name}")).build());
+            out.push(
+                finding(
+                    &NO_SPIKE_ARREST,
+                    document,
+                    proxy.pos,
+                    format!("proxy endpoint `{name}` has no rate limit"),
+                )
+                .context(format!("proxy {name}"))
+                .build(),
+            );
         }
     }
 }
@@ -164,8 +193,22 @@ fn plaintext_virtual_host(workspace: &Workspace, out: &mut Vec<Finding>) {
             let Some(connection) = proxy.child("HTTPProxyConnection") else {
                 continue;
             };
-            for host in connection.children.iter().filter(|c| c.name == "VirtualHost" && c.text == "default") {
-                out.push(finding(&PLAINTEXT_VIRTUAL_HOST, document, host.pos, "the proxy listens on virtual host `default` (plain HTTP)").value("default").context("vhost default").build());
+            for host in connection
+                .children
+                .iter()
+                .filter(|c| c.name == "VirtualHost" && c.text == "default")
+            {
+                out.push(
+                    finding(
+                        &PLAINTEXT_VIRTUAL_HOST,
+                        document,
+                        host.pos,
+                        "the proxy listens on virtual host `default` (plain HTTP)",
+                    )
+                    .value("default")
+                    .context("vhost default")
+                    .build(),
+                );
             }
         }
     }
@@ -197,19 +240,35 @@ fn target_tls_unverified(workspace: &Workspace, out: &mut Vec<Finding>) {
             };
             let url = connection.child("URL").map_or("", |u| u.text.as_str());
             let ssl = connection.child("SSLInfo");
-            let enabled = ssl.and_then(|s| s.child("Enabled")).is_some_and(|e| e.text == "true");
+            let enabled = ssl
+                .and_then(|s| s.child("Enabled"))
+                .is_some_and(|e| e.text == "true");
             if !url.starts_with("https://") && !enabled {
                 continue;
             }
-            let ignore = ssl.and_then(|s| s.child("IgnoreValidationErrors")).filter(|e| e.text == "true");
-            let trust = ssl.and_then(|s| s.child("TrustStore")).is_some_and(|t| !t.text.is_empty());
+            let ignore = ssl
+                .and_then(|s| s.child("IgnoreValidationErrors"))
+                .filter(|e| e.text == "true");
+            let trust = ssl
+                .and_then(|s| s.child("TrustStore"))
+                .is_some_and(|t| !t.text.is_empty());
             let (pos, message) = match (ignore, trust) {
                 (Some(flag), _) => (flag.pos, "`IgnoreValidationErrors` is true".to_string()),
-                (None, false) => (ssl.map_or(connection.pos, |s| s.pos), format!("TLS to {} without a `TrustStore`", if url.is_empty() { "the target" } else { url })),
+                (None, false) => (
+                    ssl.map_or(connection.pos, |s| s.pos),
+                    format!(
+                        "TLS to {} without a `TrustStore`",
+                        if url.is_empty() { "the target" } else { url }
+                    ),
+                ),
                 (None, true) => continue,
             };
             let name = target.attr("name").unwrap_or("default");
-            out.push(finding(&TARGET_TLS_UNVERIFIED, document, pos, message).context(format!("target {name}")).build());
+            out.push(
+                finding(&TARGET_TLS_UNVERIFIED, document, pos, message)
+                    .context(format!("target {name}"))
+                    .build(),
+            );
         }
     }
 }
@@ -234,10 +293,23 @@ pub static TARGET_PLAINTEXT: Rule = Rule {
 fn target_plaintext(workspace: &Workspace, out: &mut Vec<Finding>) {
     for bundle in bundles(workspace) {
         for (document, target) in &bundle.targets {
-            let Some(url) = target.path(&["HTTPTargetConnection", "URL"]).filter(|u| u.text.starts_with("http://")) else {
+            let Some(url) = target
+                .path(&["HTTPTargetConnection", "URL"])
+                .filter(|u| u.text.starts_with("http://"))
+            else {
                 continue;
             };
-            out.push(finding(&TARGET_PLAINTEXT, document, url.pos, format!("the target URL is {}", url.text)).value(url.text.clone()).context("target url").build());
+            out.push(
+                finding(
+                    &TARGET_PLAINTEXT,
+                    document,
+                    url.pos,
+                    format!("the target URL is {}", url.text),
+                )
+                .value(url.text.clone())
+                .context("target url")
+                .build(),
+            );
         }
     }
 }
@@ -260,12 +332,28 @@ pub static API_KEY_IN_QUERY: Rule = Rule {
 fn api_key_in_query(workspace: &Workspace, out: &mut Vec<Finding>) {
     for bundle in bundles(workspace) {
         for (document, policy) in bundle.policies.values() {
-            let Some(key) = policy.child("APIKey").filter(|_| policy.name == "VerifyAPIKey") else {
+            let Some(key) = policy
+                .child("APIKey")
+                .filter(|_| policy.name == "VerifyAPIKey")
+            else {
                 continue;
             };
             let reference = key.attr("ref").unwrap_or("");
             if reference.starts_with("request.queryparam.") {
-                out.push(finding(&API_KEY_IN_QUERY, document, key.pos, format!("`{}` reads the key from `{reference}`", policy.attr("name").unwrap_or(""))).value(reference).context(reference.to_string()).build());
+                out.push(
+                    finding(
+                        &API_KEY_IN_QUERY,
+                        document,
+                        key.pos,
+                        format!(
+                            "`{}` reads the key from `{reference}`",
+                            policy.attr("name").unwrap_or("")
+                        ),
+                    )
+                    .value(reference)
+                    .context(reference.to_string())
+                    .build(),
+                );
             }
         }
     }
@@ -294,7 +382,10 @@ fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
             if policy.name == "AssignMessage" {
                 let mut headers = Vec::new();
                 policy.descendants("Header", &mut headers);
-                candidates.extend(headers.into_iter().filter(|h| h.attr("name").is_some_and(|n| n.eq_ignore_ascii_case("access-control-allow-origin"))));
+                candidates.extend(headers.into_iter().filter(|h| {
+                    h.attr("name")
+                        .is_some_and(|n| n.eq_ignore_ascii_case("access-control-allow-origin"))
+                }));
             }
             if policy.name == "CORS" {
                 candidates.extend(policy.child("AllowOrigins"));
@@ -302,8 +393,21 @@ fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
             for element in candidates {
                 let text = element.text.to_ascii_lowercase();
                 if text == "*" || text.contains("{request.header.origin}") {
-                    let message = format!("`{}` sets Access-Control-Allow-Origin to `{}`", policy.attr("name").unwrap_or(""), element.text);
-                    out.push(finding(&CORS_WILDCARD, document, element.pos, message).value(element.text.clone()).context(format!("{} {}", policy.attr("name").unwrap_or(""), element.pos.line)).build());
+                    let message = format!(
+                        "`{}` sets Access-Control-Allow-Origin to `{}`",
+                        policy.attr("name").unwrap_or(""),
+                        element.text
+                    );
+                    out.push(
+                        finding(&CORS_WILDCARD, document, element.pos, message)
+                            .value(element.text.clone())
+                            .context(format!(
+                                "{} {}",
+                                policy.attr("name").unwrap_or(""),
+                                element.pos.line
+                            ))
+                            .build(),
+                    );
                 }
             }
         }

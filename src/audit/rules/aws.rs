@@ -21,7 +21,10 @@ fn each_tf(workspace: &Workspace) -> impl Iterator<Item = (&Document, &Terraform
 }
 
 /// Every resource of type `kind` in the workspace, with its document.
-pub(super) fn resources<'a>(workspace: &'a Workspace, kind: &'a str) -> impl Iterator<Item = (&'a Document, &'a Resource)> + 'a {
+pub(super) fn resources<'a>(
+    workspace: &'a Workspace,
+    kind: &'a str,
+) -> impl Iterator<Item = (&'a Document, &'a Resource)> + 'a {
     each_tf(workspace).flat_map(move |(d, tf)| tf.of_kind(kind).map(move |r| (d, r)))
 }
 
@@ -33,7 +36,9 @@ pub(super) fn module_resources<'a>(
     kind: &'a str,
 ) -> impl Iterator<Item = &'a Resource> + 'a {
     let folder = document.disk_path.parent();
-    resources(workspace, kind).filter(move |(d, _)| d.disk_path.parent() == folder).map(|(_, r)| r)
+    resources(workspace, kind)
+        .filter(move |(d, _)| d.disk_path.parent() == folder)
+        .map(|(_, r)| r)
 }
 
 /// Module blocks, with their documents.
@@ -41,12 +46,16 @@ pub(super) fn modules(workspace: &Workspace) -> impl Iterator<Item = (&Document,
     each_tf(workspace).flat_map(|(d, tf)| tf.modules().map(move |r| (d, r)))
 }
 
-static REFERENCE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)").expect("valid regex"));
+static REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)").expect("valid regex"));
 
 /// Returns the `type.name` references in an expression.
 fn references(node: Option<&Node>) -> Vec<(String, String)> {
     let text = node.and_then(Node::as_scalar).unwrap_or("");
-    REFERENCE.captures_iter(text).map(|c| (c[1].to_string(), c[2].to_string())).collect()
+    REFERENCE
+        .captures_iter(text)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect()
 }
 
 fn lit<'a>(resource: &'a Resource, key: &str) -> Option<&'a str> {
@@ -83,7 +92,16 @@ fn method_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
             continue;
         }
         let message = format!("`{}` allows calls without authorization", method.address());
-        out.push(finding(&METHOD_WITHOUT_AUTH, document, pos_of(method, "authorization"), message).context(method.address()).build());
+        out.push(
+            finding(
+                &METHOD_WITHOUT_AUTH,
+                document,
+                pos_of(method, "authorization"),
+                message,
+            )
+            .context(method.address())
+            .build(),
+        );
     }
 }
 
@@ -111,13 +129,21 @@ fn route_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
         if !open || key.starts_with("OPTIONS ") {
             continue;
         }
-        let websocket = api_protocol(workspace, document, route) == Some("WEBSOCKET") || (key.starts_with('$') && key != "$default");
+        let websocket = api_protocol(workspace, document, route) == Some("WEBSOCKET")
+            || (key.starts_with('$') && key != "$default");
         if websocket && key != "$connect" {
             continue;
         }
         let pos = auth.map_or(route.pos, |n| n.pos);
-        let message = format!("route `{key}` ({}) allows calls without authorization", route.address());
-        out.push(finding(&ROUTE_WITHOUT_AUTH, document, pos, message).context(route.address()).build());
+        let message = format!(
+            "route `{key}` ({}) allows calls without authorization",
+            route.address()
+        );
+        out.push(
+            finding(&ROUTE_WITHOUT_AUTH, document, pos, message)
+                .context(route.address())
+                .build(),
+        );
     }
     for (document, module) in modules(workspace) {
         module_routes_without_auth(document, module, out);
@@ -132,20 +158,38 @@ fn module_routes_without_auth(document: &Document, module: &Resource, out: &mut 
     };
     for (key, route) in routes {
         let key_text = key.as_scalar().unwrap_or("");
-        let is_route_key = key_text == "$default" || key_text.split_once(' ').is_some_and(|(m, p)| p.starts_with('/') && m.chars().all(|c| c.is_ascii_uppercase()));
+        let is_route_key = key_text == "$default"
+            || key_text.split_once(' ').is_some_and(|(m, p)| {
+                p.starts_with('/') && m.chars().all(|c| c.is_ascii_uppercase())
+            });
         let auth = route.get("authorization_type");
         let open = auth.is_none() || auth.and_then(literal) == Some("NONE");
         if !is_route_key || !open || key_text.starts_with("OPTIONS ") {
             continue;
         }
-        let message = format!("route `{key_text}` of module `{}` has no `authorization_type`", module.name);
-        out.push(finding(&ROUTE_WITHOUT_AUTH, document, key.pos, message).context(format!("module {} {key_text}", module.name)).build());
+        let message = format!(
+            "route `{key_text}` of module `{}` has no `authorization_type`",
+            module.name
+        );
+        out.push(
+            finding(&ROUTE_WITHOUT_AUTH, document, key.pos, message)
+                .context(format!("module {} {key_text}", module.name))
+                .build(),
+        );
     }
 }
 
-fn api_protocol<'a>(workspace: &'a Workspace, document: &'a Document, route: &Resource) -> Option<&'a str> {
-    let (_, name) = references(route.body.get("api_id")).into_iter().find(|(k, _)| k == "aws_apigatewayv2_api")?;
-    module_resources(workspace, document, "aws_apigatewayv2_api").find(|r| r.name == name).and_then(|r| lit(r, "protocol_type"))
+fn api_protocol<'a>(
+    workspace: &'a Workspace,
+    document: &'a Document,
+    route: &Resource,
+) -> Option<&'a str> {
+    let (_, name) = references(route.body.get("api_id"))
+        .into_iter()
+        .find(|(k, _)| k == "aws_apigatewayv2_api")?;
+    module_resources(workspace, document, "aws_apigatewayv2_api")
+        .find(|r| r.name == name)
+        .and_then(|r| lit(r, "protocol_type"))
 }
 
 pub static NO_WAF: Rule = Rule {
@@ -176,18 +220,27 @@ fn no_waf(workspace: &Workspace, out: &mut Vec<Finding>) {
             continue;
         }
         let message = format!("`{}` has no WAF web ACL association", stage.address());
-        out.push(finding(&NO_WAF, document, stage.pos, message).context(stage.address()).build());
+        out.push(
+            finding(&NO_WAF, document, stage.pos, message)
+                .context(stage.address())
+                .build(),
+        );
     }
 }
 
 fn stage_api_private(workspace: &Workspace, document: &Document, stage: &Resource) -> bool {
-    let Some((_, name)) = references(stage.body.get("rest_api_id")).into_iter().find(|(k, _)| k == "aws_api_gateway_rest_api") else {
+    let Some((_, name)) = references(stage.body.get("rest_api_id"))
+        .into_iter()
+        .find(|(k, _)| k == "aws_api_gateway_rest_api")
+    else {
         return false;
     };
     module_resources(workspace, document, "aws_api_gateway_rest_api").any(|api| {
         api.name == name
             && blocks(&api.body, "endpoint_configuration").iter().any(|e| {
-                e.get("types").and_then(Node::as_seq).is_some_and(|t| t.iter().any(|v| literal(v) == Some("PRIVATE")))
+                e.get("types")
+                    .and_then(Node::as_seq)
+                    .is_some_and(|t| t.iter().any(|v| literal(v) == Some("PRIVATE")))
             })
     })
 }
@@ -211,13 +264,36 @@ pub static WEAK_TLS_POLICY: Rule = Rule {
 fn weak_tls_policy(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, domain) in resources(workspace, "aws_api_gateway_domain_name") {
         if lit(domain, "security_policy") == Some("TLS_1_0") {
-            out.push(finding(&WEAK_TLS_POLICY, document, pos_of(domain, "security_policy"), format!("`{}` uses TLS_1_0", domain.address())).value("TLS_1_0").context(domain.address()).build());
+            out.push(
+                finding(
+                    &WEAK_TLS_POLICY,
+                    document,
+                    pos_of(domain, "security_policy"),
+                    format!("`{}` uses TLS_1_0", domain.address()),
+                )
+                .value("TLS_1_0")
+                .context(domain.address())
+                .build(),
+            );
         }
     }
     for (document, domain) in resources(workspace, "aws_apigatewayv2_domain_name") {
         for config in blocks(&domain.body, "domain_name_configuration") {
-            if let Some(policy) = config.get("security_policy").filter(|p| literal(p) == Some("TLS_1_0")) {
-                out.push(finding(&WEAK_TLS_POLICY, document, policy.pos, format!("`{}` uses TLS_1_0", domain.address())).value("TLS_1_0").context(domain.address()).build());
+            if let Some(policy) = config
+                .get("security_policy")
+                .filter(|p| literal(p) == Some("TLS_1_0"))
+            {
+                out.push(
+                    finding(
+                        &WEAK_TLS_POLICY,
+                        document,
+                        policy.pos,
+                        format!("`{}` uses TLS_1_0", domain.address()),
+                    )
+                    .value("TLS_1_0")
+                    .context(domain.address())
+                    .build(),
+                );
             }
         }
     }
@@ -246,7 +322,16 @@ fn no_access_log(workspace: &Workspace, out: &mut Vec<Finding>) {
             if stage.body.get("access_log_settings").is_some() {
                 continue;
             }
-            out.push(finding(&NO_ACCESS_LOG, document, stage.pos, format!("`{}` has no `access_log_settings`", stage.address())).context(stage.address()).build());
+            out.push(
+                finding(
+                    &NO_ACCESS_LOG,
+                    document,
+                    stage.pos,
+                    format!("`{}` has no `access_log_settings`", stage.address()),
+                )
+                .context(stage.address())
+                .build(),
+            );
         }
     }
 }

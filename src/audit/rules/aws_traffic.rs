@@ -1,13 +1,12 @@
 //! Terraform for AWS API Gateway: throttling, logging detail, CORS and
 //! integrations.
 
-use super::{Rule, Target, finding};
 use super::aws::{module_resources, modules, resources};
+use super::{Rule, Target, finding};
 use crate::audit::document::{Document, Workspace};
 use crate::audit::parsers::hcl::{blocks, literal};
 use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
 use crate::yaml::Node;
-
 
 pub static NO_THROTTLING: Rule = Rule {
     meta: RuleMeta {
@@ -30,21 +29,50 @@ pub static NO_THROTTLING: Rule = Rule {
 fn no_throttling(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, stage) in resources(workspace, "aws_api_gateway_stage") {
         if !rest_throttled(workspace, document) {
-            out.push(finding(&NO_THROTTLING, document, stage.pos, format!("`{}` has no method settings or usage plan with throttling", stage.address())).context(stage.address()).build());
+            out.push(
+                finding(
+                    &NO_THROTTLING,
+                    document,
+                    stage.pos,
+                    format!(
+                        "`{}` has no method settings or usage plan with throttling",
+                        stage.address()
+                    ),
+                )
+                .context(stage.address())
+                .build(),
+            );
         }
     }
     for (document, stage) in resources(workspace, "aws_apigatewayv2_stage") {
-        let throttled = blocks(&stage.body, "default_route_settings").iter().any(|s| s.get("throttling_rate_limit").is_some());
+        let throttled = blocks(&stage.body, "default_route_settings")
+            .iter()
+            .any(|s| s.get("throttling_rate_limit").is_some());
         if !throttled {
-            out.push(finding(&NO_THROTTLING, document, stage.pos, format!("`{}` sets no `default_route_settings` throttling", stage.address())).context(stage.address()).build());
+            out.push(
+                finding(
+                    &NO_THROTTLING,
+                    document,
+                    stage.pos,
+                    format!(
+                        "`{}` sets no `default_route_settings` throttling",
+                        stage.address()
+                    ),
+                )
+                .context(stage.address())
+                .build(),
+            );
         }
     }
 }
 
 fn rest_throttled(workspace: &Workspace, document: &Document) -> bool {
-    module_resources(workspace, document, "aws_api_gateway_method_settings")
-        .any(|m| blocks(&m.body, "settings").iter().any(|s| s.get("throttling_rate_limit").is_some()))
-        || module_resources(workspace, document, "aws_api_gateway_usage_plan").any(|p| p.body.get("throttle_settings").is_some())
+    module_resources(workspace, document, "aws_api_gateway_method_settings").any(|m| {
+        blocks(&m.body, "settings")
+            .iter()
+            .any(|s| s.get("throttling_rate_limit").is_some())
+    }) || module_resources(workspace, document, "aws_api_gateway_usage_plan")
+        .any(|p| p.body.get("throttle_settings").is_some())
 }
 
 pub static DATA_TRACE: Rule = Rule {
@@ -72,8 +100,20 @@ fn data_trace(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (kind, block) in sources {
         for (document, resource) in resources(workspace, kind) {
             for settings in blocks(&resource.body, block) {
-                if let Some(flag) = settings.get("data_trace_enabled").filter(|f| f.as_bool() == Some(true)) {
-                    out.push(finding(&DATA_TRACE, document, flag.pos, format!("`{}` enables `data_trace_enabled`", resource.address())).context(format!("{} {block}", resource.address())).build());
+                if let Some(flag) = settings
+                    .get("data_trace_enabled")
+                    .filter(|f| f.as_bool() == Some(true))
+                {
+                    out.push(
+                        finding(
+                            &DATA_TRACE,
+                            document,
+                            flag.pos,
+                            format!("`{}` enables `data_trace_enabled`", resource.address()),
+                        )
+                        .context(format!("{} {block}", resource.address()))
+                        .build(),
+                    );
                 }
             }
         }
@@ -102,21 +142,53 @@ fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
             let Some(origins) = cors.get("allow_origins") else {
                 continue;
             };
-            let any = origins.as_seq().is_some_and(|items| items.iter().any(|o| literal(o) == Some("*")));
+            let any = origins
+                .as_seq()
+                .is_some_and(|items| items.iter().any(|o| literal(o) == Some("*")));
             if !any {
                 continue;
             }
             let credentials = cors.get("allow_credentials").and_then(Node::as_bool) == Some(true);
-            let severity = if credentials { Severity::High } else { Severity::Medium };
-            out.push(finding(&CORS_WILDCARD, document, origins.pos, format!("`{}` allows any origin", api.address())).severity(severity).context(api.address()).build());
+            let severity = if credentials {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            out.push(
+                finding(
+                    &CORS_WILDCARD,
+                    document,
+                    origins.pos,
+                    format!("`{}` allows any origin", api.address()),
+                )
+                .severity(severity)
+                .context(api.address())
+                .build(),
+            );
         }
     }
     for (document, module) in modules(workspace) {
-        let Some(origins) = module.body.get("cors_configuration").and_then(|c| c.get("allow_origins")) else {
+        let Some(origins) = module
+            .body
+            .get("cors_configuration")
+            .and_then(|c| c.get("allow_origins"))
+        else {
             continue;
         };
-        if origins.as_seq().is_some_and(|items| items.iter().any(|o| literal(o) == Some("*"))) {
-            out.push(finding(&CORS_WILDCARD, document, origins.pos, format!("module `{}` allows any origin", module.name)).context(format!("module {}", module.name)).build());
+        if origins
+            .as_seq()
+            .is_some_and(|items| items.iter().any(|o| literal(o) == Some("*")))
+        {
+            out.push(
+                finding(
+                    &CORS_WILDCARD,
+                    document,
+                    origins.pos,
+                    format!("module `{}` allows any origin", module.name),
+                )
+                .context(format!("module {}", module.name))
+                .build(),
+            );
         }
     }
 }
@@ -138,13 +210,30 @@ pub static INTEGRATION_PLAINTEXT: Rule = Rule {
 };
 
 fn integration_plaintext(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for (kind, key) in [("aws_api_gateway_integration", "uri"), ("aws_apigatewayv2_integration", "integration_uri")] {
+    for (kind, key) in [
+        ("aws_api_gateway_integration", "uri"),
+        ("aws_apigatewayv2_integration", "integration_uri"),
+    ] {
         for (document, integration) in resources(workspace, kind) {
-            let Some(uri) = integration.body.get(key).filter(|u| literal(u).is_some_and(|t| t.starts_with("http://"))) else {
+            let Some(uri) = integration
+                .body
+                .get(key)
+                .filter(|u| literal(u).is_some_and(|t| t.starts_with("http://")))
+            else {
                 continue;
             };
             let text = literal(uri).unwrap_or("");
-            out.push(finding(&INTEGRATION_PLAINTEXT, document, uri.pos, format!("`{}` calls {text}", integration.address())).value(text).context(integration.address()).build());
+            out.push(
+                finding(
+                    &INTEGRATION_PLAINTEXT,
+                    document,
+                    uri.pos,
+                    format!("`{}` calls {text}", integration.address()),
+                )
+                .value(text)
+                .context(integration.address())
+                .build(),
+            );
         }
     }
 }

@@ -46,12 +46,23 @@ fn admin_public(workspace: &Workspace, out: &mut Vec<Finding>) {
             continue;
         }
         let message = format!("the admin interface binds {host}");
-        out.push(finding(&ADMIN_PUBLIC, document, address.pos, message).value(host).context("admin").build());
+        out.push(
+            finding(&ADMIN_PUBLIC, document, address.pos, message)
+                .value(host)
+                .context("admin")
+                .build(),
+        );
     }
 }
 
 /// Filters that establish who the client is.
-const AUTH_FILTERS: &[&str] = &["jwt_authn", "ext_authz", "oauth2", "basic_auth", "api_key_auth"];
+const AUTH_FILTERS: &[&str] = &[
+    "jwt_authn",
+    "ext_authz",
+    "oauth2",
+    "basic_auth",
+    "api_key_auth",
+];
 
 /// True when a filter authenticates requests. `jwt_authn` verifies tokens
 /// only where `rules` or a per-route `requirement_name` ask for it.
@@ -61,19 +72,24 @@ fn authenticates(filter: &Node) -> bool {
     }
     if filter_is(filter, "jwt_authn") {
         let config = filter.get("typed_config");
-        return config.is_some_and(|c| c.get("rules").is_some() || c.get("requirement_map").is_some());
+        return config
+            .is_some_and(|c| c.get("rules").is_some() || c.get("requirement_map").is_some());
     }
     true
 }
 
 /// True when a route turns an authentication filter off for itself.
 fn route_disables_auth(route: &Node) -> bool {
-    route.get("typed_per_filter_config").and_then(Node::as_map).is_some_and(|configs| {
-        configs.iter().any(|(name, config)| {
-            let name = name.as_scalar().unwrap_or("");
-            AUTH_FILTERS.iter().any(|f| name.contains(f)) && config.get("disabled").and_then(Node::as_bool) == Some(true)
+    route
+        .get("typed_per_filter_config")
+        .and_then(Node::as_map)
+        .is_some_and(|configs| {
+            configs.iter().any(|(name, config)| {
+                let name = name.as_scalar().unwrap_or("");
+                AUTH_FILTERS.iter().any(|f| name.contains(f))
+                    && config.get("disabled").and_then(Node::as_bool) == Some(true)
+            })
         })
-    })
 }
 
 /// True when a route never reaches an upstream (redirect or direct response).
@@ -115,7 +131,11 @@ fn route_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
                 } else {
                     format!("route `{path}` in virtual host `{vhost}` has no authentication filter")
                 };
-                out.push(finding(&ROUTE_WITHOUT_AUTH, document, pos, message).context(format!("{vhost} {path}")).build());
+                out.push(
+                    finding(&ROUTE_WITHOUT_AUTH, document, pos, message)
+                        .context(format!("{vhost} {path}"))
+                        .build(),
+                );
             });
         }
     }
@@ -137,7 +157,10 @@ pub(super) fn route_path(route: &Node) -> String {
     let get = |k: &str| m.and_then(|m| m.get(k)).and_then(Node::as_str);
     get("prefix")
         .or_else(|| get("path"))
-        .or_else(|| m.and_then(|m| at(m, "safe_regex.regex")).and_then(Node::as_str))
+        .or_else(|| {
+            m.and_then(|m| at(m, "safe_regex.regex"))
+                .and_then(Node::as_str)
+        })
         .or_else(|| get("path_separated_prefix"))
         .unwrap_or("")
         .to_string()
@@ -162,12 +185,24 @@ pub static EXT_AUTHZ_FAIL_OPEN: Rule = Rule {
 fn ext_authz_fail_open(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, root) in each_envoy(workspace) {
         for hcm in envoy::http_managers(root) {
-            for filter in envoy::http_filters(&hcm).into_iter().filter(|f| filter_is(f, "ext_authz")) {
+            for filter in envoy::http_filters(&hcm)
+                .into_iter()
+                .filter(|f| filter_is(f, "ext_authz"))
+            {
                 let Some(flag) = at(filter, "typed_config.failure_mode_allow") else {
                     continue;
                 };
                 if flag.as_bool() == Some(true) {
-                    out.push(finding(&EXT_AUTHZ_FAIL_OPEN, document, flag.pos, "`ext_authz` has `failure_mode_allow: true`").context(format!("ext_authz {}", flag.pos.line)).build());
+                    out.push(
+                        finding(
+                            &EXT_AUTHZ_FAIL_OPEN,
+                            document,
+                            flag.pos,
+                            "`ext_authz` has `failure_mode_allow: true`",
+                        )
+                        .context(format!("ext_authz {}", flag.pos.line))
+                        .build(),
+                    );
                 }
             }
         }
@@ -193,15 +228,28 @@ pub static JWT_WITHOUT_AUDIENCE: Rule = Rule {
 fn jwt_without_audience(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, root) in each_envoy(workspace) {
         for hcm in envoy::http_managers(root) {
-            for filter in envoy::http_filters(&hcm).into_iter().filter(|f| filter_is(f, "jwt_authn")) {
-                let providers = at(filter, "typed_config.providers").and_then(Node::as_map).unwrap_or(&[]);
+            for filter in envoy::http_filters(&hcm)
+                .into_iter()
+                .filter(|f| filter_is(f, "jwt_authn"))
+            {
+                let providers = at(filter, "typed_config.providers")
+                    .and_then(Node::as_map)
+                    .unwrap_or(&[]);
                 for (name, provider) in providers {
-                    if provider.get("audiences").and_then(Node::as_seq).is_some_and(|a| !a.is_empty()) {
+                    if provider
+                        .get("audiences")
+                        .and_then(Node::as_seq)
+                        .is_some_and(|a| !a.is_empty())
+                    {
                         continue;
                     }
                     let name = name.as_scalar().unwrap_or("");
                     let message = format!("provider `{name}` accepts tokens for any audience");
-                    out.push(finding(&JWT_WITHOUT_AUDIENCE, document, provider.pos, message).context(format!("provider {name}")).build());
+                    out.push(
+                        finding(&JWT_WITHOUT_AUDIENCE, document, provider.pos, message)
+                            .context(format!("provider {name}"))
+                            .build(),
+                    );
                 }
             }
         }
@@ -237,7 +285,11 @@ fn plaintext_listener(workspace: &Workspace, out: &mut Vec<Finding>) {
             let port = str_at(hcm.listener, "address.socket_address.port_value").unwrap_or("");
             let pos = address.map_or(hcm.listener.pos, |a| a.pos);
             let message = format!("listener {host}:{port} serves HTTP without TLS");
-            out.push(finding(&PLAINTEXT_LISTENER, document, pos, message).context(format!("listener {host}:{port} {}", hcm.config.pos.line)).build());
+            out.push(
+                finding(&PLAINTEXT_LISTENER, document, pos, message)
+                    .context(format!("listener {host}:{port} {}", hcm.config.pos.line))
+                    .build(),
+            );
         }
     }
 }
@@ -247,7 +299,9 @@ fn redirects_only(hcm: &Hcm<'_>) -> bool {
     !hosts.is_empty()
         && hosts.iter().all(|vhost| {
             vhost.get("require_tls").and_then(Node::as_str) == Some("ALL")
-                || list(vhost.get("routes")).iter().all(|r| at(r, "redirect.https_redirect").and_then(Node::as_bool) == Some(true))
+                || list(vhost.get("routes"))
+                    .iter()
+                    .all(|r| at(r, "redirect.https_redirect").and_then(Node::as_bool) == Some(true))
         })
 }
 
@@ -283,15 +337,33 @@ fn path_normalization_off(workspace: &Workspace, out: &mut Vec<Finding>) {
                 let node = config.get(key);
                 if node.and_then(Node::as_bool) != Some(true) {
                     let pos = node.map_or(config.pos, |n| n.pos);
-                    out.push(finding(&PATH_NORMALIZATION_OFF, document, pos, format!("`{key}` is not true")).context(format!("{key} {}", config.pos.line)).build());
+                    out.push(
+                        finding(
+                            &PATH_NORMALIZATION_OFF,
+                            document,
+                            pos,
+                            format!("`{key}` is not true"),
+                        )
+                        .context(format!("{key} {}", config.pos.line))
+                        .build(),
+                    );
                 }
             }
             let action = config.get("path_with_escaped_slashes_action");
-            let value = action.and_then(Node::as_str).unwrap_or("IMPLEMENTATION_SPECIFIC_DEFAULT");
+            let value = action
+                .and_then(Node::as_str)
+                .unwrap_or("IMPLEMENTATION_SPECIFIC_DEFAULT");
             if !matches!(value, "REJECT_REQUEST" | "UNESCAPE_AND_REDIRECT") {
                 let pos = action.map_or(config.pos, |n| n.pos);
-                let message = format!("`path_with_escaped_slashes_action` is {value}, so `%2F` and `%5C` reach routing unchanged");
-                out.push(finding(&PATH_NORMALIZATION_OFF, document, pos, message).value(value).context(format!("escaped {}", config.pos.line)).build());
+                let message = format!(
+                    "`path_with_escaped_slashes_action` is {value}, so `%2F` and `%5C` reach routing unchanged"
+                );
+                out.push(
+                    finding(&PATH_NORMALIZATION_OFF, document, pos, message)
+                        .value(value)
+                        .context(format!("escaped {}", config.pos.line))
+                        .build(),
+                );
             }
         }
     }
@@ -299,7 +371,11 @@ fn path_normalization_off(workspace: &Workspace, out: &mut Vec<Finding>) {
 
 fn path_based_authorization(hcm: &Hcm<'_>) -> bool {
     let filters = envoy::http_filters(hcm);
-    let filter_based = filters.iter().any(|f| filter_is(f, "rbac") || filter_is(f, "ext_authz") || (filter_is(f, "jwt_authn") && authenticates(f)));
+    let filter_based = filters.iter().any(|f| {
+        filter_is(f, "rbac")
+            || filter_is(f, "ext_authz")
+            || (filter_is(f, "jwt_authn") && authenticates(f))
+    });
     let mut per_route = false;
     for_each_route(hcm, &mut |_, route| {
         per_route |= route.get("typed_per_filter_config").is_some();
@@ -328,13 +404,25 @@ pub static HEADERS_WITH_UNDERSCORES: Rule = Rule {
 fn headers_with_underscores(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, root) in each_envoy(workspace) {
         for hcm in envoy::http_managers(root) {
-            let action = at(hcm.config, "common_http_protocol_options.headers_with_underscores_action");
+            let action = at(
+                hcm.config,
+                "common_http_protocol_options.headers_with_underscores_action",
+            );
             let value = action.and_then(Node::as_str).unwrap_or("ALLOW");
             if value != "ALLOW" {
                 continue;
             }
             let pos = action.map_or(hcm.config.pos, |n| n.pos);
-            out.push(finding(&HEADERS_WITH_UNDERSCORES, document, pos, "header names with underscores are accepted").context(format!("hcm {}", hcm.config.pos.line)).build());
+            out.push(
+                finding(
+                    &HEADERS_WITH_UNDERSCORES,
+                    document,
+                    pos,
+                    "header names with underscores are accepted",
+                )
+                .context(format!("hcm {}", hcm.config.pos.line))
+                .build(),
+            );
         }
     }
 }

@@ -32,8 +32,20 @@ fn no_rate_limit(workspace: &Workspace, out: &mut Vec<Finding>) {
             if filters.iter().any(|f| filter_is(f, "ratelimit")) {
                 continue;
             }
-            let pos = hcm.config.get("http_filters").map_or(hcm.config.pos, |n| n.pos);
-            out.push(finding(&NO_RATE_LIMIT, document, pos, "no `local_ratelimit` or `ratelimit` filter").context(format!("hcm {}", hcm.config.pos.line)).build());
+            let pos = hcm
+                .config
+                .get("http_filters")
+                .map_or(hcm.config.pos, |n| n.pos);
+            out.push(
+                finding(
+                    &NO_RATE_LIMIT,
+                    document,
+                    pos,
+                    "no `local_ratelimit` or `ratelimit` filter",
+                )
+                .context(format!("hcm {}", hcm.config.pos.line))
+                .build(),
+            );
         }
     }
 }
@@ -59,15 +71,29 @@ pub static LOCAL_RATELIMIT_NOT_ENFORCED: Rule = Rule {
 fn local_ratelimit_not_enforced(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, root) in each_envoy(workspace) {
         visit(root, &mut |node| {
-            let is_local = node.get("@type").and_then(Node::as_str).is_some_and(|t| t.ends_with("local_ratelimit.v3.LocalRateLimit"));
+            let is_local = node
+                .get("@type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.ends_with("local_ratelimit.v3.LocalRateLimit"));
             if !is_local || node.get("token_bucket").is_none() {
                 return;
             }
             for key in ["filter_enabled", "filter_enforced"] {
-                let share = at(node, &format!("{key}.default_value.numerator")).and_then(Node::as_i64).unwrap_or(0);
+                let share = at(node, &format!("{key}.default_value.numerator"))
+                    .and_then(Node::as_i64)
+                    .unwrap_or(0);
                 if share == 0 {
                     let pos = node.get(key).map_or(node.pos, |n| n.pos);
-                    out.push(finding(&LOCAL_RATELIMIT_NOT_ENFORCED, document, pos, format!("`{key}` is 0% or missing, so the bucket never rejects")).context(format!("{key} {}", node.pos.line)).build());
+                    out.push(
+                        finding(
+                            &LOCAL_RATELIMIT_NOT_ENFORCED,
+                            document,
+                            pos,
+                            format!("`{key}` is 0% or missing, so the bucket never rejects"),
+                        )
+                        .context(format!("{key} {}", node.pos.line))
+                        .build(),
+                    );
                 }
             }
         });
@@ -97,13 +123,25 @@ fn ratelimit_fail_open(workspace: &Workspace, out: &mut Vec<Finding>) {
         for hcm in envoy::http_managers(root) {
             let filters = envoy::http_filters(&hcm);
             let has_local = filters.iter().any(|f| filter_is(f, "local_ratelimit"));
-            for filter in filters.iter().filter(|f| filter_is(f, "ratelimit") && !filter_is(f, "local_ratelimit")) {
+            for filter in filters
+                .iter()
+                .filter(|f| filter_is(f, "ratelimit") && !filter_is(f, "local_ratelimit"))
+            {
                 let deny = at(filter, "typed_config.failure_mode_deny");
                 if has_local || deny.and_then(Node::as_bool) == Some(true) {
                     continue;
                 }
                 let pos = deny.map_or(filter.pos, |n| n.pos);
-                out.push(finding(&RATELIMIT_FAIL_OPEN, document, pos, "`ratelimit` admits all requests when the rate limit service fails").context(format!("ratelimit {}", filter.pos.line)).build());
+                out.push(
+                    finding(
+                        &RATELIMIT_FAIL_OPEN,
+                        document,
+                        pos,
+                        "`ratelimit` admits all requests when the rate limit service fails",
+                    )
+                    .context(format!("ratelimit {}", filter.pos.line))
+                    .build(),
+                );
             }
         }
     }
@@ -136,12 +174,36 @@ fn weak_tls(workspace: &Workspace, out: &mut Vec<Finding>) {
                 && matches!(min.as_str(), Some("TLSv1_0" | "TLSv1_1"))
             {
                 let value = min.as_str().unwrap_or("");
-                out.push(finding(&WEAK_TLS, document, min.pos, format!("minimum TLS version is {value}")).value(value).context(format!("min {}", min.pos.line)).build());
+                out.push(
+                    finding(
+                        &WEAK_TLS,
+                        document,
+                        min.pos,
+                        format!("minimum TLS version is {value}"),
+                    )
+                    .value(value)
+                    .context(format!("min {}", min.pos.line))
+                    .build(),
+                );
             }
-            let suites: Vec<String> = list(params.get("cipher_suites")).iter().filter_map(|n| n.as_str()).map(str::to_string).collect();
+            let suites: Vec<String> = list(params.get("cipher_suites"))
+                .iter()
+                .filter_map(|n| n.as_str())
+                .map(str::to_string)
+                .collect();
             let weak = weak_ciphers(&suites.join(":"));
             if let (false, Some(node)) = (weak.is_empty(), params.get("cipher_suites")) {
-                out.push(finding(&WEAK_TLS, document, node.pos, format!("weak cipher suites: {}", weak.join(", "))).value(weak.join(":")).context(format!("ciphers {}", node.pos.line)).build());
+                out.push(
+                    finding(
+                        &WEAK_TLS,
+                        document,
+                        node.pos,
+                        format!("weak cipher suites: {}", weak.join(", ")),
+                    )
+                    .value(weak.join(":"))
+                    .context(format!("ciphers {}", node.pos.line))
+                    .build(),
+                );
             }
         });
     }
@@ -174,13 +236,20 @@ fn upstream_tls_unverified(workspace: &Workspace, out: &mut Vec<Finding>) {
             let Some(config) = socket.get("typed_config") else {
                 continue;
             };
-            let is_upstream = config.get("@type").and_then(Node::as_str).is_some_and(|t| t.ends_with("UpstreamTlsContext"));
+            let is_upstream = config
+                .get("@type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.ends_with("UpstreamTlsContext"));
             if !is_upstream || verifies(config) {
                 continue;
             }
             let name = cluster.get("name").and_then(Node::as_str).unwrap_or("");
             let message = format!("cluster `{name}` uses TLS without a validation context");
-            out.push(finding(&UPSTREAM_TLS_UNVERIFIED, document, socket.pos, message).context(format!("cluster {name}")).build());
+            out.push(
+                finding(&UPSTREAM_TLS_UNVERIFIED, document, socket.pos, message)
+                    .context(format!("cluster {name}"))
+                    .build(),
+            );
         }
     }
 }
@@ -188,9 +257,14 @@ fn upstream_tls_unverified(workspace: &Workspace, out: &mut Vec<Finding>) {
 fn verifies(config: &Node) -> bool {
     let common = config.get("common_tls_context");
     let validation = common.and_then(|c| c.get("validation_context"));
-    let has_ca = validation.is_some_and(|v| v.get("trusted_ca").is_some() || v.get("ca_certificate_provider_instance").is_some());
+    let has_ca = validation.is_some_and(|v| {
+        v.get("trusted_ca").is_some() || v.get("ca_certificate_provider_instance").is_some()
+    });
     has_ca
-        || common.is_some_and(|c| c.get("validation_context_sds_secret_config").is_some() || c.get("combined_validation_context").is_some())
+        || common.is_some_and(|c| {
+            c.get("validation_context_sds_secret_config").is_some()
+                || c.get("combined_validation_context").is_some()
+        })
 }
 
 pub static NO_ACCESS_LOG: Rule = Rule {
@@ -216,13 +290,29 @@ fn no_access_log(workspace: &Workspace, out: &mut Vec<Finding>) {
             if !list(hcm.config.get("access_log")).is_empty() {
                 continue;
             }
-            out.push(finding(&NO_ACCESS_LOG, document, hcm.config.pos, "no `access_log` on this connection manager").context(format!("hcm {}", hcm.config.pos.line)).build());
+            out.push(
+                finding(
+                    &NO_ACCESS_LOG,
+                    document,
+                    hcm.config.pos,
+                    "no `access_log` on this connection manager",
+                )
+                .context(format!("hcm {}", hcm.config.pos.line))
+                .build(),
+            );
         }
     }
 }
 
 /// Request headers that carry credentials.
-pub const CREDENTIAL_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "x-api-key", "apikey", "x-auth-token"];
+pub const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-api-key",
+    "apikey",
+    "x-auth-token",
+];
 
 pub static LOG_CREDENTIALS: Rule = Rule {
     meta: RuleMeta {
@@ -259,9 +349,17 @@ fn check_log_node(document: &Document, log: &Node, out: &mut Vec<Finding>) {
         let lower = text.to_ascii_lowercase();
         for header in CREDENTIAL_HEADERS {
             let needle = format!("%req({header})%");
-            if lower.contains(&needle) || lower.contains(&format!("%req({header}?")) || lower.contains(&format!("?{header})%")) {
+            if lower.contains(&needle)
+                || lower.contains(&format!("%req({header}?"))
+                || lower.contains(&format!("?{header})%"))
+            {
                 let message = format!("the access log records the `{header}` header");
-                out.push(finding(&LOG_CREDENTIALS, document, node.pos, message).value(format!("%REQ({})%", header.to_ascii_uppercase())).context(format!("{header} {}", node.pos.line)).build());
+                out.push(
+                    finding(&LOG_CREDENTIALS, document, node.pos, message)
+                        .value(format!("%REQ({})%", header.to_ascii_uppercase()))
+                        .context(format!("{header} {}", node.pos.line))
+                        .build(),
+                );
             }
         }
     });
@@ -295,9 +393,22 @@ fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
                 return;
             };
             let credentials = node.get("allow_credentials").and_then(Node::as_bool) == Some(true);
-            let severity = if credentials { Severity::High } else { Severity::Medium };
-            let message = if credentials { "CORS allows any origin with credentials" } else { "CORS allows any origin" };
-            out.push(finding(&CORS_WILDCARD, document, wild.pos, message).severity(severity).context(format!("cors {}", wild.pos.line)).build());
+            let severity = if credentials {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            let message = if credentials {
+                "CORS allows any origin with credentials"
+            } else {
+                "CORS allows any origin"
+            };
+            out.push(
+                finding(&CORS_WILDCARD, document, wild.pos, message)
+                    .severity(severity)
+                    .context(format!("cors {}", wild.pos.line))
+                    .build(),
+            );
         });
     }
 }
@@ -306,7 +417,10 @@ fn matches_star(matcher: &Node) -> bool {
     let get = |k: &str| matcher.get(k).and_then(Node::as_str);
     get("exact") == Some("*")
         || matches!(get("prefix"), Some("" | "*"))
-        || matches!(at(matcher, "safe_regex.regex").and_then(Node::as_str), Some("\\*" | ".*" | "*" | ".+"))
+        || matches!(
+            at(matcher, "safe_regex.regex").and_then(Node::as_str),
+            Some("\\*" | ".*" | "*" | ".+")
+        )
 }
 
 pub static SERVER_HEADER: Rule = Rule {
@@ -329,12 +443,29 @@ pub static SERVER_HEADER: Rule = Rule {
 fn server_header(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, root) in each_envoy(workspace) {
         for hcm in envoy::http_managers(root) {
-            let transformation = hcm.config.get("server_header_transformation").and_then(Node::as_str).unwrap_or("OVERWRITE");
-            let name = hcm.config.get("server_name").and_then(Node::as_str).unwrap_or("envoy");
+            let transformation = hcm
+                .config
+                .get("server_header_transformation")
+                .and_then(Node::as_str)
+                .unwrap_or("OVERWRITE");
+            let name = hcm
+                .config
+                .get("server_name")
+                .and_then(Node::as_str)
+                .unwrap_or("envoy");
             if transformation != "OVERWRITE" || !name.to_ascii_lowercase().contains("envoy") {
                 continue;
             }
-            out.push(finding(&SERVER_HEADER, document, hcm.config.pos, format!("responses carry `Server: {name}`")).context(format!("hcm {}", hcm.config.pos.line)).build());
+            out.push(
+                finding(
+                    &SERVER_HEADER,
+                    document,
+                    hcm.config.pos,
+                    format!("responses carry `Server: {name}`"),
+                )
+                .context(format!("hcm {}", hcm.config.pos.line))
+                .build(),
+            );
         }
     }
 }

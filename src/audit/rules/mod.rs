@@ -11,6 +11,7 @@ pub mod aws_traffic;
 pub mod conformance;
 pub mod envoy_access;
 pub mod envoy_traffic;
+pub mod facts;
 pub mod inventory;
 pub mod kong_routes;
 pub mod kong_settings;

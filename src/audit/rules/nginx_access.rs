@@ -8,10 +8,12 @@ use crate::audit::parsers::nginx::{Directive, NginxConf, walk};
 use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
 
 pub(super) fn each_nginx(workspace: &Workspace) -> impl Iterator<Item = &NginxConf> {
-    workspace.each(|c| match c {
-        Content::Nginx(conf) => Some(conf),
-        _ => None,
-    }).map(|(_, conf)| conf)
+    workspace
+        .each(|c| match c {
+            Content::Nginx(conf) => Some(conf),
+            _ => None,
+        })
+        .map(|(_, conf)| conf)
 }
 
 /// The blocks that apply to a directive, outermost first: the file's top
@@ -21,7 +23,11 @@ pub(super) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    pub(super) fn new(conf: &'a NginxConf, parents: &[&'a Directive], own: Option<&'a Directive>) -> Scope<'a> {
+    pub(super) fn new(
+        conf: &'a NginxConf,
+        parents: &[&'a Directive],
+        own: Option<&'a Directive>,
+    ) -> Scope<'a> {
         let mut blocks = vec![conf.directives.as_slice()];
         blocks.extend(parents.iter().map(|p| p.children()));
         if let Some(own) = own {
@@ -32,7 +38,10 @@ impl<'a> Scope<'a> {
 
     /// Returns the innermost directive named `name` that applies.
     pub(super) fn find(&self, name: &str) -> Option<&'a Directive> {
-        self.blocks.iter().rev().find_map(|block| block.iter().find(|d| d.name == name))
+        self.blocks
+            .iter()
+            .rev()
+            .find_map(|block| block.iter().find(|d| d.name == name))
     }
 
     /// True when any directive in `names` applies.
@@ -43,12 +52,17 @@ impl<'a> Scope<'a> {
     /// True when an include in scope could not be read, so settings may
     /// come from a file gatekit has not seen.
     pub(super) fn unknown(&self) -> bool {
-        self.blocks.iter().any(|block| block.iter().any(|d| d.name == "include" && !d.resolved))
+        self.blocks
+            .iter()
+            .any(|block| block.iter().any(|d| d.name == "include" && !d.resolved))
     }
 }
 
 /// Calls `visit` for every `location` (with its ancestors).
-pub(super) fn locations<'a>(conf: &'a NginxConf, visit: &mut dyn FnMut(&'a Directive, &[&'a Directive])) {
+pub(super) fn locations<'a>(
+    conf: &'a NginxConf,
+    visit: &mut dyn FnMut(&'a Directive, &[&'a Directive]),
+) {
     walk(&conf.directives, &mut |d, parents| {
         if d.name == "location" {
             visit(d, parents);
@@ -56,14 +70,45 @@ pub(super) fn locations<'a>(conf: &'a NginxConf, visit: &mut dyn FnMut(&'a Direc
     });
 }
 
-fn push(out: &mut Vec<Finding>, rule: &'static Rule, conf: &NginxConf, d: &Directive, message: String) -> usize {
-    let finding = Finding::builder(&rule.meta).at(at_directive(conf, d), message.clone()).context(format!("{} {} {}", d.name, d.args.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" "), message)).build();
+fn push(
+    out: &mut Vec<Finding>,
+    rule: &'static Rule,
+    conf: &NginxConf,
+    d: &Directive,
+    message: String,
+) -> usize {
+    let finding = Finding::builder(&rule.meta)
+        .at(at_directive(conf, d), message.clone())
+        .context(format!(
+            "{} {} {}",
+            d.name,
+            d.args
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            message
+        ))
+        .build();
     out.push(finding);
     out.len() - 1
 }
 
-const PROXY_DIRECTIVES: &[&str] = &["proxy_pass", "grpc_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass"];
-const AUTH_DIRECTIVES: &[&str] = &["auth_request", "auth_basic", "auth_jwt", "access_by_lua_block", "access_by_lua", "access_by_lua_file"];
+const PROXY_DIRECTIVES: &[&str] = &[
+    "proxy_pass",
+    "grpc_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+];
+const AUTH_DIRECTIVES: &[&str] = &[
+    "auth_request",
+    "auth_basic",
+    "auth_jwt",
+    "access_by_lua_block",
+    "access_by_lua",
+    "access_by_lua_file",
+];
 
 pub static LOCATION_WITHOUT_AUTH: Rule = Rule {
     meta: RuleMeta {
@@ -87,13 +132,33 @@ fn location_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         locations(conf, &mut |location, parents| {
             let scope = Scope::new(conf, parents, Some(location));
-            let proxies = location.children().iter().any(|d| PROXY_DIRECTIVES.contains(&d.name.as_str()));
-            let internal = location.children().iter().any(|d| d.name == "internal") || location.arg(0).starts_with('@');
-            if !proxies || internal || scope.unknown() || scope.any(AUTH_DIRECTIVES) || denies_all(&scope) {
+            let proxies = location
+                .children()
+                .iter()
+                .any(|d| PROXY_DIRECTIVES.contains(&d.name.as_str()));
+            let internal = location.children().iter().any(|d| d.name == "internal")
+                || location.arg(0).starts_with('@');
+            if !proxies
+                || internal
+                || scope.unknown()
+                || scope.any(AUTH_DIRECTIVES)
+                || denies_all(&scope)
+            {
                 return;
             }
-            let path = location.args.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" ");
-            push(out, &LOCATION_WITHOUT_AUTH, conf, location, format!("location `{path}` is proxied without authentication"));
+            let path = location
+                .args
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            push(
+                out,
+                &LOCATION_WITHOUT_AUTH,
+                conf,
+                location,
+                format!("location `{path}` is proxied without authentication"),
+            );
         });
     }
 }
@@ -132,14 +197,28 @@ fn status_exposed(workspace: &Workspace, out: &mut Vec<Finding>) {
                 return;
             };
             let scope = Scope::new(conf, &parents[..parents.len() - 1], Some(location));
-            if denies_all(&scope) || scope.any(AUTH_DIRECTIVES) || scope.unknown() || only_loopback(&parents[..parents.len() - 1]) {
+            if denies_all(&scope)
+                || scope.any(AUTH_DIRECTIVES)
+                || scope.unknown()
+                || only_loopback(&parents[..parents.len() - 1])
+            {
                 return;
             }
             let write = d.args.iter().any(|a| a.text == "write=on");
-            let index = push(out, &STATUS_EXPOSED, conf, d, format!("`{}` is served without `allow`/`deny` or authentication", d.name));
+            let index = push(
+                out,
+                &STATUS_EXPOSED,
+                conf,
+                d,
+                format!(
+                    "`{}` is served without `allow`/`deny` or authentication",
+                    d.name
+                ),
+            );
             if write {
                 out[index].severity = Severity::Critical;
-                out[index].message = "`api write=on` lets any client change the running configuration".to_string();
+                out[index].message =
+                    "`api write=on` lets any client change the running configuration".to_string();
             }
         });
     }
@@ -150,8 +229,15 @@ fn only_loopback(parents: &[&Directive]) -> bool {
     let Some(server) = parents.iter().rev().find(|p| p.name == "server") else {
         return false;
     };
-    let listens: Vec<&Directive> = server.children().iter().filter(|d| d.name == "listen").collect();
-    !listens.is_empty() && listens.iter().all(|l| is_loopback(l.arg(0).rsplit_once(':').map_or(l.arg(0), |(h, _)| h)))
+    let listens: Vec<&Directive> = server
+        .children()
+        .iter()
+        .filter(|d| d.name == "listen")
+        .collect();
+    !listens.is_empty()
+        && listens
+            .iter()
+            .all(|l| is_loopback(l.arg(0).rsplit_once(':').map_or(l.arg(0), |(h, _)| h)))
 }
 
 pub static PLAINTEXT_LISTENER: Rule = Rule {
@@ -184,11 +270,20 @@ fn plaintext_listener(workspace: &Workspace, out: &mut Vec<Finding>) {
             for listen in children.iter().filter(|d| d.name == "listen") {
                 let address = listen.arg(0);
                 let host = address.rsplit_once(':').map_or("", |(h, _)| h);
-                let ssl = listen.args.iter().any(|a| a.text == "ssl" || a.text == "quic");
+                let ssl = listen
+                    .args
+                    .iter()
+                    .any(|a| a.text == "ssl" || a.text == "quic");
                 if ssl || is_loopback(host) || is_loopback(address) {
                     continue;
                 }
-                push(out, &PLAINTEXT_LISTENER, conf, listen, format!("`listen {address}` serves plain HTTP and does not redirect to HTTPS"));
+                push(
+                    out,
+                    &PLAINTEXT_LISTENER,
+                    conf,
+                    listen,
+                    format!("`listen {address}` serves plain HTTP and does not redirect to HTTPS"),
+                );
             }
         });
     }
@@ -196,14 +291,19 @@ fn plaintext_listener(workspace: &Workspace, out: &mut Vec<Finding>) {
 
 fn redirects_to_https(children: &[Directive]) -> bool {
     let is_redirect = |d: &Directive| {
-        (d.name == "return" && matches!(d.arg(0), "301" | "302" | "307" | "308") && d.arg(1).starts_with("https://"))
+        (d.name == "return"
+            && matches!(d.arg(0), "301" | "302" | "307" | "308")
+            && d.arg(1).starts_with("https://"))
             || (d.name == "rewrite" && d.arg(1).starts_with("https://"))
     };
     if children.iter().any(is_redirect) {
         return true;
     }
     let locations: Vec<&Directive> = children.iter().filter(|d| d.name == "location").collect();
-    !locations.is_empty() && locations.iter().all(|l| l.children().iter().any(is_redirect) || l.arg(0).contains("acme-challenge"))
+    !locations.is_empty()
+        && locations
+            .iter()
+            .all(|l| l.children().iter().any(is_redirect) || l.arg(0).contains("acme-challenge"))
 }
 
 pub static WEAK_TLS: Rule = Rule {
@@ -227,15 +327,32 @@ fn weak_tls(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         walk(&conf.directives, &mut |d, _| match d.name.as_str() {
             "ssl_protocols" | "proxy_ssl_protocols" => {
-                let old: Vec<&str> = d.args.iter().map(|a| a.text.as_str()).filter(|p| matches!(*p, "SSLv2" | "SSLv3" | "TLSv1" | "TLSv1.1")).collect();
+                let old: Vec<&str> = d
+                    .args
+                    .iter()
+                    .map(|a| a.text.as_str())
+                    .filter(|p| matches!(*p, "SSLv2" | "SSLv3" | "TLSv1" | "TLSv1.1"))
+                    .collect();
                 if !old.is_empty() {
-                    push(out, &WEAK_TLS, conf, d, format!("`{}` enables {}", d.name, old.join(" and ")));
+                    push(
+                        out,
+                        &WEAK_TLS,
+                        conf,
+                        d,
+                        format!("`{}` enables {}", d.name, old.join(" and ")),
+                    );
                 }
             }
             "ssl_ciphers" | "proxy_ssl_ciphers" => {
                 let weak = weak_ciphers(d.arg(0));
                 if !weak.is_empty() {
-                    push(out, &WEAK_TLS, conf, d, format!("`{}` enables weak suites: {}", d.name, weak.join(", ")));
+                    push(
+                        out,
+                        &WEAK_TLS,
+                        conf,
+                        d,
+                        format!("`{}` enables weak suites: {}", d.name, weak.join(", ")),
+                    );
                 }
             }
             _ => {}
@@ -264,7 +381,13 @@ fn early_data(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         walk(&conf.directives, &mut |d, _| {
             if d.name == "ssl_early_data" && d.arg(0) == "on" {
-                push(out, &EARLY_DATA, conf, d, "`ssl_early_data on` accepts replayable 0-RTT requests".to_string());
+                push(
+                    out,
+                    &EARLY_DATA,
+                    conf,
+                    d,
+                    "`ssl_early_data on` accepts replayable 0-RTT requests".to_string(),
+                );
             }
         });
     }
@@ -291,7 +414,9 @@ pub static CORS_WILDCARD: Rule = Rule {
 fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         walk(&conf.directives, &mut |d, parents| {
-            if d.name != "add_header" || !d.arg(0).eq_ignore_ascii_case("access-control-allow-origin") {
+            if d.name != "add_header"
+                || !d.arg(0).eq_ignore_ascii_case("access-control-allow-origin")
+            {
                 return;
             }
             let value = d.arg(1);
@@ -299,7 +424,12 @@ fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
                 return;
             }
             let scope = Scope::new(conf, parents, None);
-            let credentials = scope.blocks.iter().flat_map(|b| b.iter()).any(|h| h.name == "add_header" && h.arg(0).eq_ignore_ascii_case("access-control-allow-credentials") && h.arg(1) == "true");
+            let credentials = scope.blocks.iter().flat_map(|b| b.iter()).any(|h| {
+                h.name == "add_header"
+                    && h.arg(0)
+                        .eq_ignore_ascii_case("access-control-allow-credentials")
+                    && h.arg(1) == "true"
+            });
             let message = match (value, credentials) {
                 ("$http_origin", true) => "reflects any Origin with credentials allowed",
                 ("$http_origin", false) => "reflects any Origin",
@@ -333,7 +463,13 @@ fn underscores_in_headers(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         walk(&conf.directives, &mut |d, _| {
             if d.name == "underscores_in_headers" && d.arg(0) == "on" {
-                push(out, &UNDERSCORES_IN_HEADERS, conf, d, "`underscores_in_headers on`".to_string());
+                push(
+                    out,
+                    &UNDERSCORES_IN_HEADERS,
+                    conf,
+                    d,
+                    "`underscores_in_headers on`".to_string(),
+                );
             }
         });
     }

@@ -5,10 +5,21 @@ use super::{Rule, Target, at_directive};
 use crate::audit::parsers::nginx::{Directive, NginxConf, walk};
 use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
 
-fn push(out: &mut Vec<Finding>, rule: &'static Rule, conf: &NginxConf, d: &Directive, message: String) {
+fn push(
+    out: &mut Vec<Finding>,
+    rule: &'static Rule,
+    conf: &NginxConf,
+    d: &Directive,
+    message: String,
+) {
     let args: Vec<&str> = d.args.iter().map(|a| a.text.as_str()).collect();
     let context = format!("{} {} {message}", d.name, args.join(" "));
-    out.push(Finding::builder(&rule.meta).at(at_directive(conf, d), message).context(context).build());
+    out.push(
+        Finding::builder(&rule.meta)
+            .at(at_directive(conf, d), message)
+            .context(context)
+            .build(),
+    );
 }
 
 pub static SERVER_TOKENS: Rule = Rule {
@@ -31,12 +42,24 @@ fn server_tokens(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         walk(&conf.directives, &mut |d, parents| {
             if d.name == "server_tokens" && d.arg(0) != "off" {
-                push(out, &SERVER_TOKENS, conf, d, format!("`server_tokens {}`", d.arg(0)));
+                push(
+                    out,
+                    &SERVER_TOKENS,
+                    conf,
+                    d,
+                    format!("`server_tokens {}`", d.arg(0)),
+                );
             }
             if d.name == "http" {
                 let scope = Scope::new(conf, parents, Some(d));
                 if scope.find("server_tokens").is_none() && !scope.unknown() {
-                    push(out, &SERVER_TOKENS, conf, d, "`server_tokens` is not set, so it defaults to on".to_string());
+                    push(
+                        out,
+                        &SERVER_TOKENS,
+                        conf,
+                        d,
+                        "`server_tokens` is not set, so it defaults to on".to_string(),
+                    );
                 }
             }
         });
@@ -74,7 +97,13 @@ fn upstream_tls_unverified(workspace: &Workspace, out: &mut Vec<Finding>) {
             if !secure || scope.unknown() || scope.find(verify).is_some_and(|v| v.arg(0) == "on") {
                 return;
             }
-            push(out, &UPSTREAM_TLS_UNVERIFIED, conf, d, format!("`{}` to {} without `{verify} on`", d.name, d.arg(0)));
+            push(
+                out,
+                &UPSTREAM_TLS_UNVERIFIED,
+                conf,
+                d,
+                format!("`{}` to {} without `{verify} on`", d.name, d.arg(0)),
+            );
         });
     }
 }
@@ -99,14 +128,24 @@ pub static NO_RATE_LIMIT: Rule = Rule {
 fn no_rate_limit(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         locations(conf, &mut |location, parents| {
-            let proxies = location.children().iter().any(|d| matches!(d.name.as_str(), "proxy_pass" | "grpc_pass" | "fastcgi_pass"));
-            let internal = location.children().iter().any(|d| d.name == "internal") || location.arg(0).starts_with('@');
+            let proxies = location
+                .children()
+                .iter()
+                .any(|d| matches!(d.name.as_str(), "proxy_pass" | "grpc_pass" | "fastcgi_pass"));
+            let internal = location.children().iter().any(|d| d.name == "internal")
+                || location.arg(0).starts_with('@');
             let scope = Scope::new(conf, parents, Some(location));
             if !proxies || internal || scope.unknown() || scope.find("limit_req").is_some() {
                 return;
             }
             let path: Vec<&str> = location.args.iter().map(|a| a.text.as_str()).collect();
-            push(out, &NO_RATE_LIMIT, conf, location, format!("location `{}` has no `limit_req`", path.join(" ")));
+            push(
+                out,
+                &NO_RATE_LIMIT,
+                conf,
+                location,
+                format!("location `{}` has no `limit_req`", path.join(" ")),
+            );
         });
     }
 }
@@ -135,14 +174,31 @@ fn rate_limit_spoofable(workspace: &Workspace, out: &mut Vec<Finding>) {
         walk(&conf.directives, &mut |d, _| match d.name.as_str() {
             "limit_req_zone" | "limit_conn_zone" => {
                 let key = d.arg(0);
-                let spoofable = key.contains("$http_") || key.contains("$proxy_add_x_forwarded_for");
-                let authenticated = key.contains("$http_authorization") || key.contains("$http_x_api_key");
+                let spoofable =
+                    key.contains("$http_") || key.contains("$proxy_add_x_forwarded_for");
+                let authenticated =
+                    key.contains("$http_authorization") || key.contains("$http_x_api_key");
                 if spoofable && !authenticated {
-                    push(out, &RATE_LIMIT_SPOOFABLE, conf, d, format!("`{}` counts per `{key}`, which the client sets", d.name));
+                    push(
+                        out,
+                        &RATE_LIMIT_SPOOFABLE,
+                        conf,
+                        d,
+                        format!("`{}` counts per `{key}`, which the client sets", d.name),
+                    );
                 }
             }
             "set_real_ip_from" if matches!(d.arg(0), "0.0.0.0/0" | "::/0") => {
-                push(out, &RATE_LIMIT_SPOOFABLE, conf, d, format!("`set_real_ip_from {}` lets every client choose its address", d.arg(0)));
+                push(
+                    out,
+                    &RATE_LIMIT_SPOOFABLE,
+                    conf,
+                    d,
+                    format!(
+                        "`set_real_ip_from {}` lets every client choose its address",
+                        d.arg(0)
+                    ),
+                );
             }
             _ => {}
         });
@@ -170,9 +226,20 @@ fn body_limit_disabled(workspace: &Workspace, out: &mut Vec<Finding>) {
         walk(&conf.directives, &mut |d, parents| {
             // Internal locations serve subrequests, whose bodies come from
             // NGINX itself rather than from a client.
-            let internal = parents.last().is_some_and(|p| p.children().iter().any(|c| c.name == "internal"));
-            if d.name == "client_max_body_size" && matches!(d.arg(0), "0" | "0k" | "0m") && !internal {
-                push(out, &BODY_LIMIT_DISABLED, conf, d, "`client_max_body_size 0` disables the limit".to_string());
+            let internal = parents
+                .last()
+                .is_some_and(|p| p.children().iter().any(|c| c.name == "internal"));
+            if d.name == "client_max_body_size"
+                && matches!(d.arg(0), "0" | "0k" | "0m")
+                && !internal
+            {
+                push(
+                    out,
+                    &BODY_LIMIT_DISABLED,
+                    conf,
+                    d,
+                    "`client_max_body_size 0` disables the limit".to_string(),
+                );
             }
         });
     }
@@ -199,15 +266,35 @@ fn access_log_off(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         walk(&conf.directives, &mut |d, parents| {
             let level = parents.last().map_or("main", |p| p.name.as_str());
-            if d.name == "access_log" && d.arg(0) == "off" && matches!(level, "http" | "server" | "main") {
-                push(out, &ACCESS_LOG_OFF, conf, d, format!("`access_log off` in `{level}`"));
+            if d.name == "access_log"
+                && d.arg(0) == "off"
+                && matches!(level, "http" | "server" | "main")
+            {
+                push(
+                    out,
+                    &ACCESS_LOG_OFF,
+                    conf,
+                    d,
+                    format!("`access_log off` in `{level}`"),
+                );
             }
         });
     }
 }
 
 /// Variables that hold credentials.
-const CREDENTIAL_VARIABLES: &[&str] = &["$http_authorization", "$http_proxy_authorization", "$http_cookie", "$cookie_", "$http_x_api_key", "$http_apikey", "$arg_api_key", "$arg_apikey", "$arg_access_token", "$arg_token"];
+const CREDENTIAL_VARIABLES: &[&str] = &[
+    "$http_authorization",
+    "$http_proxy_authorization",
+    "$http_cookie",
+    "$cookie_",
+    "$http_x_api_key",
+    "$http_apikey",
+    "$arg_api_key",
+    "$arg_apikey",
+    "$arg_access_token",
+    "$arg_token",
+];
 
 pub static LOG_CREDENTIALS: Rule = Rule {
     meta: RuleMeta {
@@ -232,10 +319,26 @@ fn log_credentials(workspace: &Workspace, out: &mut Vec<Finding>) {
             if d.name != "log_format" {
                 return;
             }
-            let format: String = d.args.iter().skip(1).map(|a| a.text.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
-            let found: Vec<&str> = CREDENTIAL_VARIABLES.iter().copied().filter(|v| format.contains(v)).collect();
+            let format: String = d
+                .args
+                .iter()
+                .skip(1)
+                .map(|a| a.text.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let found: Vec<&str> = CREDENTIAL_VARIABLES
+                .iter()
+                .copied()
+                .filter(|v| format.contains(v))
+                .collect();
             if !found.is_empty() {
-                push(out, &LOG_CREDENTIALS, conf, d, format!("log format `{}` records {}", d.arg(0), found.join(", ")));
+                push(
+                    out,
+                    &LOG_CREDENTIALS,
+                    conf,
+                    d,
+                    format!("log format `{}` records {}", d.arg(0), found.join(", ")),
+                );
             }
         });
     }
@@ -261,7 +364,13 @@ fn debug_log(workspace: &Workspace, out: &mut Vec<Finding>) {
     for conf in each_nginx(workspace) {
         walk(&conf.directives, &mut |d, _| {
             if d.name == "error_log" && d.arg(1) == "debug" {
-                push(out, &DEBUG_LOG, conf, d, format!("`error_log {} debug`", d.arg(0)));
+                push(
+                    out,
+                    &DEBUG_LOG,
+                    conf,
+                    d,
+                    format!("`error_log {} debug`", d.arg(0)),
+                );
             }
         });
     }

@@ -27,9 +27,25 @@ fn operation_without_security(workspace: &Workspace, out: &mut Vec<Finding>) {
         Content::OpenApi(api) => Some(api),
         _ => None,
     }) {
-        for operation in api.operations.iter().filter(|o| !o.secured && o.method != "OPTIONS") {
-            let message = format!("`{} {}` declares no security requirement", operation.method, operation.path);
-            out.push(finding(&OPERATION_WITHOUT_SECURITY, document, operation.pos, message).context(format!("{} {}", operation.method, operation.path)).build());
+        for operation in api
+            .operations
+            .iter()
+            .filter(|o| !o.secured && o.method != "OPTIONS")
+        {
+            let message = format!(
+                "`{} {}` declares no security requirement",
+                operation.method, operation.path
+            );
+            out.push(
+                finding(
+                    &OPERATION_WITHOUT_SECURITY,
+                    document,
+                    operation.pos,
+                    message,
+                )
+                .context(format!("{} {}", operation.method, operation.path))
+                .build(),
+            );
         }
     }
 }

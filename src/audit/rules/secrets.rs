@@ -35,7 +35,19 @@ pub static SECRET_IN_CONFIG: Rule = Rule {
 };
 
 /// Key fragments that name a secret value.
-const SECRET_KEYS: &[&str] = &["password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "access_key", "client_secret", "bindpass", "credential"];
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "private_key",
+    "access_key",
+    "client_secret",
+    "bindpass",
+    "credential",
+];
 
 /// Credential collections of Kong consumers and the field that holds the secret.
 const KONG_CREDENTIALS: &[(&str, &str)] = &[
@@ -48,7 +60,23 @@ const KONG_CREDENTIALS: &[(&str, &str)] = &[
 
 fn secret_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase().replace('-', "_");
-    let suffixes = ["_file", "_path", "_ref", "_name", "_names", "_arn", "_id", "_endpoint", "_url", "_uri", "_hint", "_type", "_param", "_ttl", "_length"];
+    let suffixes = [
+        "_file",
+        "_path",
+        "_ref",
+        "_name",
+        "_names",
+        "_arn",
+        "_id",
+        "_endpoint",
+        "_url",
+        "_uri",
+        "_hint",
+        "_type",
+        "_param",
+        "_ttl",
+        "_length",
+    ];
     let is_reference = suffixes.iter().any(|s| lower.ends_with(s)) || lower.contains("header");
     SECRET_KEYS.iter().any(|k| lower.contains(k)) && !is_reference
 }
@@ -71,18 +99,42 @@ fn is_reference(value: &str) -> bool {
 }
 
 /// Returns a finding when `value` under `key` is a plain-text secret.
-fn check_value(document: &Document, key: Option<&str>, value: &str, pos: Pos, out: &mut Vec<Finding>) {
-    if is_reference(value) || value.contains("${") || value.contains("://") && looks_like_secret(value).is_none() {
+fn check_value(
+    document: &Document,
+    key: Option<&str>,
+    value: &str,
+    pos: Pos,
+    out: &mut Vec<Finding>,
+) {
+    if is_reference(value)
+        || value.contains("${")
+        || value.contains("://") && looks_like_secret(value).is_none()
+    {
         return;
     }
-    let shape = looks_like_secret(value).filter(|kind| !kind.contains("certificate") || value.contains("PRIVATE KEY"));
-    let named = key.is_some_and(secret_key) && value.len() >= 3 && !matches!(value, "true" | "false" | "null");
+    let shape = looks_like_secret(value)
+        .filter(|kind| !kind.contains("certificate") || value.contains("PRIVATE KEY"));
+    let named = key.is_some_and(secret_key)
+        && value.len() >= 3
+        && !matches!(value, "true" | "false" | "null");
     if shape.is_none() && !named {
         return;
     }
-    let what = shape.map_or_else(|| format!("`{}` is set to a literal value", key.unwrap_or("")), |kind| format!("the value looks like {kind}"));
-    let context = format!("{} {}", key.unwrap_or(""), crate::tree::digest(value.as_bytes()));
-    out.push(finding(&SECRET_IN_CONFIG, document, pos, what).secret_value(value).context(context).build());
+    let what = shape.map_or_else(
+        || format!("`{}` is set to a literal value", key.unwrap_or("")),
+        |kind| format!("the value looks like {kind}"),
+    );
+    let context = format!(
+        "{} {}",
+        key.unwrap_or(""),
+        crate::tree::digest(value.as_bytes())
+    );
+    out.push(
+        finding(&SECRET_IN_CONFIG, document, pos, what)
+            .secret_value(value)
+            .context(context)
+            .build(),
+    );
 }
 
 fn secret_in_config(workspace: &Workspace, out: &mut Vec<Finding>) {
@@ -103,7 +155,13 @@ fn secret_in_config(workspace: &Workspace, out: &mut Vec<Finding>) {
             Content::KongHelm(_, root) => helm_tree(document, root, None, out),
             Content::KongSettings(settings) => {
                 for setting in &settings.items {
-                    check_value(document, Some(&setting.key), &setting.value, setting.pos, out);
+                    check_value(
+                        document,
+                        Some(&setting.key),
+                        &setting.value,
+                        setting.pos,
+                        out,
+                    );
                 }
             }
             Content::Terraform(tf) => {
@@ -120,12 +178,26 @@ fn secret_in_config(workspace: &Workspace, out: &mut Vec<Finding>) {
 
 fn kong_credentials(document: &Document, consumer: &Node, out: &mut Vec<Finding>) {
     for (collection, field) in KONG_CREDENTIALS {
-        for credential in consumer.get(collection).and_then(Node::as_seq).unwrap_or(&[]) {
+        for credential in consumer
+            .get(collection)
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+        {
             if let Some(value) = credential.get(field).filter(|v| v.as_scalar().is_some()) {
                 let text = value.as_scalar().unwrap_or("");
                 if !is_reference(text) {
-                    let message = format!("consumer credential `{collection}.{field}` is written in the file");
-                    out.push(finding(&SECRET_IN_CONFIG, document, value.pos, message).secret_value(text).context(format!("{collection} {}", crate::tree::digest(text.as_bytes()))).build());
+                    let message = format!(
+                        "consumer credential `{collection}.{field}` is written in the file"
+                    );
+                    out.push(
+                        finding(&SECRET_IN_CONFIG, document, value.pos, message)
+                            .secret_value(text)
+                            .context(format!(
+                                "{collection} {}",
+                                crate::tree::digest(text.as_bytes())
+                            ))
+                            .build(),
+                    );
                 }
             }
         }
@@ -157,14 +229,21 @@ fn helm_tree(document: &Document, node: &Node, key: Option<&str>, out: &mut Vec<
     match &node.value {
         Value::Scalar(text, _) => {
             let lower = key.unwrap_or("").to_ascii_lowercase();
-            let names_a_secret = lower.ends_with("secret") || lower.ends_with("secrets") || lower.ends_with("secretname") || lower.ends_with("secretvolumes");
+            let names_a_secret = lower.ends_with("secret")
+                || lower.ends_with("secrets")
+                || lower.ends_with("secretname")
+                || lower.ends_with("secretvolumes");
             if names_a_secret && looks_like_secret(text).is_none() {
                 return;
             }
             check_value(document, key, text, node.pos, out);
         }
-        Value::Seq(items) => items.iter().for_each(|item| helm_tree(document, item, key, out)),
-        Value::Map(entries) => entries.iter().for_each(|(k, v)| helm_tree(document, v, k.as_scalar(), out)),
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|item| helm_tree(document, item, key, out)),
+        Value::Map(entries) => entries
+            .iter()
+            .for_each(|(k, v)| helm_tree(document, v, k.as_scalar(), out)),
     }
 }
 
@@ -175,12 +254,20 @@ fn hcl_tree(document: &Document, node: &Node, key: Option<&str>, out: &mut Vec<F
                 check_value(document, key, text, node.pos, out);
             }
         }
-        Value::Seq(items) => items.iter().for_each(|item| hcl_tree(document, item, key, out)),
-        Value::Map(entries) => entries.iter().for_each(|(k, v)| hcl_tree(document, v, k.as_scalar(), out)),
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|item| hcl_tree(document, item, key, out)),
+        Value::Map(entries) => entries
+            .iter()
+            .for_each(|(k, v)| hcl_tree(document, v, k.as_scalar(), out)),
     }
 }
 
-fn nginx(document: &Document, conf: &crate::audit::parsers::nginx::NginxConf, out: &mut Vec<Finding>) {
+fn nginx(
+    document: &Document,
+    conf: &crate::audit::parsers::nginx::NginxConf,
+    out: &mut Vec<Finding>,
+) {
     walk(&conf.directives, &mut |d, _| {
         let (key, value) = match d.name.as_str() {
             "set" => (d.arg(0).trim_start_matches('$'), d.args.get(1)),
