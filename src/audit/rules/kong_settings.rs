@@ -3,6 +3,7 @@
 
 use super::{Rule, Target, finding, is_loopback};
 use crate::audit::document::{Content, Document, Workspace};
+use crate::audit::parsers::kong::Scope;
 use crate::audit::parsers::settings::{Setting, Settings};
 use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
 use crate::yaml::Node;
@@ -135,7 +136,13 @@ pub static STATUS_LISTEN_PUBLIC: Rule = Rule {
 };
 
 fn status_listen_public(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for (document, settings) in each_settings(workspace) {
+    // In a pod the status listener must bind the pod address, because the
+    // chart's readiness and liveness probes and Prometheus use it; there the
+    // chart's Service type decides who reaches it.
+    for (document, settings) in workspace.each(|c| match c {
+        Content::KongSettings(s) => Some(s),
+        _ => None,
+    }) {
         let Some(setting) = settings.get("status_listen") else {
             continue;
         };
@@ -340,12 +347,19 @@ fn server_tokens(workspace: &Workspace, out: &mut Vec<Finding>) {
 /// True when the settings configure a Kong node's proxy (not only, say, a
 /// database password), so defaults that apply to every node matter.
 fn is_node_config(settings: &Settings) -> bool {
-    settings.items.iter().any(|s| {
-        matches!(
-            s.key.as_str(),
-            "proxy_listen" | "database" | "role" | "declarative_config"
-        )
-    })
+    let proxies = settings
+        .get("proxy_listen")
+        .is_none_or(|s| s.value != "off")
+        && settings
+            .get("role")
+            .is_none_or(|s| s.value != "control_plane");
+    proxies
+        && settings.items.iter().any(|s| {
+            matches!(
+                s.key.as_str(),
+                "proxy_listen" | "database" | "role" | "declarative_config"
+            )
+        })
 }
 
 pub static DEBUG_LOGGING: Rule = Rule {
@@ -394,13 +408,37 @@ pub static ACCESS_LOG_OFF: Rule = Rule {
         rationale: "Without the proxy access log there is no record of who called which route, \
             so abuse and incidents cannot be investigated.",
         fix: "Keep `proxy_access_log` at its default (`logs/access.log`, or `/dev/stdout` in \
-            containers), or ship logs with a logging plugin such as `http-log`.",
+            containers), or log every request with a global logging plugin (`file-log`, \
+            `http-log`) in the declarative configuration audited with it.",
     },
     target: Target::Kong,
     check: access_log_off,
 };
 
+/// Plugins that log every request, so the NGINX access log may be off.
+const LOG_PLUGINS: &[&str] = &[
+    "file-log",
+    "http-log",
+    "tcp-log",
+    "udp-log",
+    "syslog",
+    "loggly",
+    "datadog",
+    "kafka-log",
+    "opentelemetry",
+];
+
 fn access_log_off(workspace: &Workspace, out: &mut Vec<Finding>) {
+    let plugin_logs = workspace.documents.iter().any(|d| match &d.content {
+        Content::Kong(config) => config
+            .plugins
+            .iter()
+            .any(|p| p.scope == Scope::Global && LOG_PLUGINS.contains(&p.name.as_str())),
+        _ => false,
+    });
+    if plugin_logs {
+        return;
+    }
     for (document, settings) in each_settings(workspace) {
         if let Some(setting) = settings
             .get("proxy_access_log")
