@@ -2,5 +2,6 @@
 
 mod support;
 
+mod audit_rules;
 mod generated;
 mod snapshots;
