@@ -23,7 +23,10 @@ fn cases(rule: &str, prefix: &str) -> Vec<PathBuf> {
             entries
                 .flatten()
                 .map(|e| e.path())
-                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix)))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -34,7 +37,11 @@ fn cases(rule: &str, prefix: &str) -> Vec<PathBuf> {
 /// Lines marked `expect-finding`, as (path shown in findings, line).
 fn expected(case: &Path) -> BTreeSet<(String, usize)> {
     let mut out = BTreeSet::new();
-    let files: Vec<PathBuf> = if case.is_dir() { walk(case) } else { vec![case.to_path_buf()] };
+    let files: Vec<PathBuf> = if case.is_dir() {
+        walk(case)
+    } else {
+        vec![case.to_path_buf()]
+    };
     for file in files {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
@@ -51,7 +58,10 @@ fn expected(case: &Path) -> BTreeSet<(String, usize)> {
 
 fn shown(case: &Path, file: &Path) -> String {
     if case.is_dir() {
-        file.strip_prefix(case).unwrap().to_string_lossy().replace('\\', "/")
+        file.strip_prefix(case)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/")
     } else {
         file.to_string_lossy().to_string()
     }
@@ -76,7 +86,12 @@ fn found(rule: &str, case: &Path) -> BTreeSet<(String, usize)> {
         baseline: None,
     };
     let outcome = audit::audit(&options).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
-    assert!(outcome.invalid.is_empty(), "{}: {:?}", case.display(), outcome.invalid);
+    assert!(
+        outcome.invalid.is_empty(),
+        "{}: {:?}",
+        case.display(),
+        outcome.invalid
+    );
     outcome
         .findings
         .iter()
@@ -93,7 +108,10 @@ fn insecure_fixtures_yield_expected_findings() {
             let want = expected(&case);
             let got = found(rule.meta.id, &case);
             if want.is_empty() || want != got {
-                failures.push(format!("{}: expected {want:?}, found {got:?}", case.display()));
+                failures.push(format!(
+                    "{}: expected {want:?}, found {got:?}",
+                    case.display()
+                ));
             }
         }
     }
@@ -116,7 +134,10 @@ fn secure_fixtures_yield_no_finding() {
 
 #[test]
 fn every_rule_has_fixtures_docs_control_and_owasp() {
-    let catalog = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/catalog/controls.yaml")).unwrap();
+    let catalog = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/catalog/controls.yaml"),
+    )
+    .unwrap();
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for rule in rules::registry() {
@@ -124,12 +145,18 @@ fn every_rule_has_fixtures_docs_control_and_owasp() {
         if !seen.insert(id) {
             problems.push(format!("{id}: registered twice"));
         }
-        let kebab = !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let kebab = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !kebab {
             problems.push(format!("{id}: ID is not kebab-case"));
         }
         if !catalog.contains(&format!("id: {}\n", rule.meta.control)) {
-            problems.push(format!("{id}: control {} is not in the catalog", rule.meta.control));
+            problems.push(format!(
+                "{id}: control {} is not in the catalog",
+                rule.meta.control
+            ));
         }
         if !rule.meta.owasp.id().starts_with("API") {
             problems.push(format!("{id}: no OWASP API category"));
@@ -142,7 +169,9 @@ fn every_rule_has_fixtures_docs_control_and_owasp() {
             problems.push(format!("{id}: docs/rules/{id}.md is missing"));
         }
         if cases(id, "insecure").is_empty() || cases(id, "secure").is_empty() {
-            problems.push(format!("{id}: tests/fixtures/audit/{id}/ needs insecure and secure cases"));
+            problems.push(format!(
+                "{id}: tests/fixtures/audit/{id}/ needs insecure and secure cases"
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod audit_docs;
 mod audit_rules;
 mod generated;
 mod snapshots;
