@@ -62,8 +62,93 @@ pub fn to_text(answers: &Answers, record: &Record) -> String {
             serde_json::to_value(record).unwrap_or(Json::Null),
         );
     }
-    let body = serde_yaml::to_string(&document).unwrap_or_default();
-    format!("{HEADER}{body}")
+    let mut body = String::from(HEADER);
+    emit(&document, 0, &mut body);
+    body
+}
+
+/// Writes a JSON value as block-style YAML with two-space indentation and
+/// indented sequences. Strings are always double-quoted, so that no YAML 1.1
+/// reader turns `yes` or `0755` into something else.
+fn emit(value: &Json, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match value {
+        Json::Object(map) => {
+            for (key, item) in map {
+                out.push_str(&pad);
+                out.push_str(&key_text(key));
+                out.push(':');
+                emit_child(item, indent, out);
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                out.push_str(&pad);
+                out.push('-');
+                match item {
+                    Json::Object(map) if !map.is_empty() => {
+                        // The first key goes on the dash line, the rest align with it.
+                        let mut nested = String::new();
+                        emit(item, indent + 2, &mut nested);
+                        out.push(' ');
+                        out.push_str(nested.trim_start());
+                    }
+                    _ => emit_child(item, indent, out),
+                }
+            }
+        }
+        other => {
+            out.push_str(&pad);
+            out.push_str(&scalar(other));
+            out.push('\n');
+        }
+    }
+}
+
+fn emit_child(item: &Json, indent: usize, out: &mut String) {
+    match item {
+        Json::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            emit(item, indent + 2, out);
+        }
+        Json::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            emit(item, indent + 2, out);
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&scalar(other));
+            out.push('\n');
+        }
+    }
+}
+
+/// Writes a mapping key bare when no YAML reader could mistake it for
+/// another type, and quoted otherwise.
+fn key_text(key: &str) -> String {
+    let plain = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '.')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
+        && !matches!(
+            key.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+        );
+    if plain {
+        key.to_string()
+    } else {
+        scalar(&Json::String(key.to_string()))
+    }
+}
+
+fn scalar(value: &Json) -> String {
+    match value {
+        Json::String(text) => crate::blueprint::escape::quote(crate::blueprint::Format::Yaml, text)
+            .unwrap_or_else(|_| format!("{text:?}")),
+        Json::Object(_) => "{}".to_string(),
+        Json::Array(_) => "[]".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Adds the record file to a rendered tree.

@@ -12,7 +12,6 @@ use serde_json::Value;
 
 use super::keys::{self, Kind, Segment};
 use super::model::{Answers, SCHEMA_VERSION};
-use super::secrets;
 use super::validate::{self, Problem};
 use crate::record::Record;
 use crate::yaml::{self, Pos};
@@ -83,7 +82,13 @@ impl fmt::Display for Located {
         match &self.origin {
             Origin::File(path, Some(pos)) => write!(f, "{}:{}: ", path.display(), pos.line)?,
             Origin::File(path, None) => write!(f, "{}: ", path.display())?,
-            Origin::Set(arg) => write!(f, "--set {arg}: ")?,
+            // Only the key: the value may be a secret, and the problem below
+            // prints it redacted where needed.
+            Origin::Set(arg) => write!(
+                f,
+                "--set {}: ",
+                arg.split_once('=').map_or(arg.as_str(), |(k, _)| k)
+            )?,
             Origin::Default => {}
         }
         let p = &self.problem;
@@ -184,7 +189,6 @@ pub fn load(sources: &Sources) -> Result<Loaded, AnswersError> {
         .collect();
 
     let answers = deserialize(&tree, &mut state)?;
-    check_secrets(&tree, String::new(), &mut state);
     if missing.is_empty() {
         for problem in validate::validate(&answers) {
             state.push(problem);
@@ -595,39 +599,6 @@ fn collect_leaf_keys(node: &Value, prefix: String, out: &mut Vec<String>) {
     }
 }
 
-fn check_secrets(node: &Value, prefix: String, state: &mut State) {
-    match node {
-        Value::String(text) => {
-            if let Some(kind) = secrets::looks_like_secret(text) {
-                state.push(Problem {
-                    key: prefix,
-                    value: validate::redact(text),
-                    rule: format!(
-                        "looks like {kind}; secrets never go into answers: store it in your \
-                         secret manager and let the generated files reference it"
-                    ),
-                });
-            }
-        }
-        Value::Object(map) => {
-            for (name, value) in map {
-                let key = if prefix.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{prefix}.{name}")
-                };
-                check_secrets(value, key, state);
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                check_secrets(item, format!("{prefix}[{i}]"), state);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,7 +660,10 @@ mod tests {
         let err = load(&sources(&f, &["rate_limit.per_second=fast"]))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("--set rate_limit.per_second=fast"), "{err}");
+        assert!(
+            err.contains("--set rate_limit.per_second: `rate_limit.per_second` = `fast`"),
+            "{err}"
+        );
         assert!(err.contains("whole number"), "{err}");
     }
 

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use super::model::{Answers, AuthMode, Environment, LogSink, Vendor};
+use super::model::{Answers, Environment, Vendor};
 use super::secrets;
 
 /// One invalid answer.
@@ -36,6 +36,9 @@ const EXPANDED_REASON: &str = "`$`, `%`, `{`, `}` and backticks are expanded by 
 pub fn validate(answers: &Answers) -> Vec<Problem> {
     let mut v = Validator::default();
     v.check(answers);
+    if let Ok(tree) = serde_json::to_value(answers) {
+        v.secrets(&tree, String::new());
+    }
     v.problems
 }
 
@@ -88,9 +91,7 @@ impl Validator {
                 "must list at most 50 origins",
             );
         }
-        if a.logging.sink == LogSink::Http {
-            self.url("logging.endpoint", &a.logging.endpoint, false);
-        }
+        self.url("logging.endpoint", &a.logging.endpoint, false);
         if a.network.trusted_proxies.is_empty() {
             self.fail(
                 "network.trusted_proxies",
@@ -117,108 +118,138 @@ impl Validator {
         self.gcp(a);
     }
 
+    /// Rejects any string answer that looks like a credential.
+    fn secrets(&mut self, node: &serde_json::Value, key: String) {
+        match node {
+            serde_json::Value::String(text) => {
+                if let Some(kind) = secrets::looks_like_secret(text) {
+                    self.fail(
+                        key,
+                        redact(text),
+                        format!(
+                            "looks like {kind}; secrets never go into answers: keep it in your \
+                             secret manager and let the generated files reference it"
+                        ),
+                    );
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (name, value) in map {
+                    let child = if key.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{key}.{name}")
+                    };
+                    self.secrets(value, child);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.secrets(item, format!("{key}[{i}]"));
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn check_vendor_environment(&mut self, vendor: Vendor, environment: Environment) {
         if let Err(rule) = super::vendor_supports(vendor, environment) {
             self.fail("environment", environment.as_str(), rule);
         }
     }
 
+    /// Checks every authentication setting, not only the selected mode's:
+    /// all of them are recorded in the answers file and may be switched on
+    /// later with a single `--set auth.mode=...`.
     fn check_auth(&mut self, a: &Answers) {
-        match a.auth.mode {
-            AuthMode::Jwt => {
-                let jwt = &a.auth.jwt;
-                self.url("auth.jwt.issuer", &jwt.issuer, false);
-                self.url("auth.jwt.jwks_uri", &jwt.jwks_uri, false);
-                if jwt.audiences.is_empty() || jwt.audiences.len() > 10 {
-                    self.fail(
-                        "auth.jwt.audiences",
-                        jwt.audiences.join(","),
-                        "must list 1 to 10 audiences, so that tokens minted for other APIs are rejected",
-                    );
-                }
-                for (i, audience) in jwt.audiences.iter().enumerate() {
-                    self.token(
-                        &format!("auth.jwt.audiences[{i}]"),
-                        audience,
-                        "letters, digits and `-._:/`",
-                    );
-                }
-                if jwt.algorithms.is_empty() {
-                    self.fail(
-                        "auth.jwt.algorithms",
-                        "",
-                        "must list at least one algorithm",
-                    );
-                }
-                for (i, alg) in jwt.algorithms.iter().enumerate() {
-                    if !JWT_ALGORITHMS.contains(&alg.as_str()) {
-                        self.fail(
-                            format!("auth.jwt.algorithms[{i}]"),
-                            alg,
-                            format!(
-                                "must be one of {}; `none` and HMAC algorithms are rejected because \
-                                 they need no key or a shared secret in the gateway",
-                                JWT_ALGORITHMS.join(", ")
-                            ),
-                        );
-                    }
-                }
-                self.unique(
-                    "auth.jwt.algorithms",
-                    jwt.algorithms.iter().map(String::as_str),
+        let jwt = &a.auth.jwt;
+        self.url("auth.jwt.issuer", &jwt.issuer, false);
+        self.url("auth.jwt.jwks_uri", &jwt.jwks_uri, false);
+        if jwt.audiences.is_empty() || jwt.audiences.len() > 10 {
+            self.fail(
+                "auth.jwt.audiences",
+                jwt.audiences.join(","),
+                "must list 1 to 10 audiences, so that tokens minted for other APIs are rejected",
+            );
+        }
+        for (i, audience) in jwt.audiences.iter().enumerate() {
+            self.token(
+                &format!("auth.jwt.audiences[{i}]"),
+                audience,
+                "letters, digits and `-._:/`",
+            );
+        }
+        if jwt.algorithms.is_empty() {
+            self.fail(
+                "auth.jwt.algorithms",
+                "",
+                "must list at least one algorithm",
+            );
+        }
+        for (i, alg) in jwt.algorithms.iter().enumerate() {
+            if !JWT_ALGORITHMS.contains(&alg.as_str()) {
+                self.fail(
+                    format!("auth.jwt.algorithms[{i}]"),
+                    alg,
+                    format!(
+                        "must be one of {}; `none` and HMAC algorithms are rejected because \
+                         they need no key or a shared secret in the gateway",
+                        JWT_ALGORITHMS.join(", ")
+                    ),
                 );
-                if !(60..=86_400).contains(&jwt.max_lifetime) {
-                    self.fail(
-                        "auth.jwt.max_lifetime",
-                        jwt.max_lifetime.to_string(),
-                        "must be between 60 and 86400 seconds",
-                    );
-                }
-            }
-            AuthMode::Introspection => {
-                self.url("auth.introspection.url", &a.auth.introspection.url, false);
-                self.token(
-                    "auth.introspection.client_id",
-                    &a.auth.introspection.client_id,
-                    "letters, digits and `-._:/`",
-                );
-            }
-            AuthMode::ApiKey => {
-                let header = &a.auth.api_key.header;
-                let valid = !header.is_empty()
-                    && header.len() <= 64
-                    && header
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && !header.starts_with('-');
-                if !valid {
-                    self.fail(
-                        "auth.api_key.header",
-                        header,
-                        "must be a lowercase header name of letters, digits and `-` (underscores \
-                         are dropped or rejected by proxies)",
-                    );
-                }
-                if matches!(header.as_str(), "authorization" | "cookie" | "host") {
-                    self.fail(
-                        "auth.api_key.header",
-                        header,
-                        "must not reuse a standard header",
-                    );
-                }
-            }
-            AuthMode::Mtls => self.subdomain("auth.mtls.ca_secret", &a.auth.mtls.ca_secret),
-            AuthMode::External => {
-                let url = &a.auth.external.url;
-                let loopback = url::Url::parse(url).ok().is_some_and(|u| {
-                    u.scheme() == "http"
-                        && u.host_str().is_some_and(|h| {
-                            h == "localhost" || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-                        })
-                });
-                self.url("auth.external.url", url, loopback);
             }
         }
+        self.unique(
+            "auth.jwt.algorithms",
+            jwt.algorithms.iter().map(String::as_str),
+        );
+        if !(60..=86_400).contains(&jwt.max_lifetime) {
+            self.fail(
+                "auth.jwt.max_lifetime",
+                jwt.max_lifetime.to_string(),
+                "must be between 60 and 86400 seconds",
+            );
+        }
+
+        self.url("auth.introspection.url", &a.auth.introspection.url, false);
+        self.token(
+            "auth.introspection.client_id",
+            &a.auth.introspection.client_id,
+            "letters, digits and `-._:/`",
+        );
+
+        let header = &a.auth.api_key.header;
+        let valid = !header.is_empty()
+            && header.len() <= 64
+            && header
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !header.starts_with('-');
+        if !valid {
+            self.fail(
+                "auth.api_key.header",
+                header,
+                "must be a lowercase header name of letters, digits and `-` (underscores \
+                 are dropped or rejected by proxies)",
+            );
+        } else if matches!(header.as_str(), "authorization" | "cookie" | "host") {
+            self.fail(
+                "auth.api_key.header",
+                header,
+                "must not reuse a standard header",
+            );
+        }
+
+        self.subdomain("auth.mtls.ca_secret", &a.auth.mtls.ca_secret);
+
+        let url = &a.auth.external.url;
+        let loopback = url::Url::parse(url).ok().is_some_and(|u| {
+            u.scheme() == "http"
+                && u.host_str().is_some_and(|h| {
+                    h == "localhost" || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                })
+        });
+        self.url("auth.external.url", url, loopback);
     }
 
     fn check_limits(&mut self, a: &Answers) {

@@ -51,6 +51,8 @@ pub enum AuditError {
         paths: String,
         /// Files skipped.
         skipped: usize,
+        /// Why known formats were skipped.
+        warnings: Vec<String>,
     },
     /// The baseline file is missing or invalid.
     #[error("baseline {path}: {message}")]
@@ -116,6 +118,7 @@ pub fn audit(options: &Options) -> Result<Outcome, AuditError> {
         return Err(AuditError::NothingToAudit {
             paths: paths.join(", "),
             skipped: outcome.skipped,
+            warnings: outcome.warnings,
         });
     }
     let mut findings = Vec::new();

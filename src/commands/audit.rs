@@ -19,7 +19,15 @@ pub fn run(args: &AuditArgs) -> Result<Code, Error> {
         paths: args.paths.clone(),
         baseline: args.baseline.clone(),
     };
-    let outcome = audit::audit(&options)?;
+    let outcome = match audit::audit(&options) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            if let audit::AuditError::NothingToAudit { warnings, .. } = &error {
+                warnings.iter().for_each(|w| ui::warning(w));
+            }
+            return Err(error.into());
+        }
+    };
     for warning in &outcome.warnings {
         ui::warning(warning);
     }

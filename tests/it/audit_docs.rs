@@ -15,10 +15,10 @@ fn control_title(id: &str) -> String {
     let catalog = std::fs::read_to_string(root().join("blueprints/catalog/controls.yaml")).unwrap();
     let mut lines = catalog.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == format!("- id: {id}") {
-            if let Some(title) = lines.next().and_then(|l| l.trim().strip_prefix("title: ")) {
-                return title.to_string();
-            }
+        if line.trim() == format!("- id: {id}")
+            && let Some(title) = lines.next().and_then(|l| l.trim().strip_prefix("title: "))
+        {
+            return title.to_string();
         }
     }
     String::new()

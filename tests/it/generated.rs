@@ -23,7 +23,7 @@ fn record_lists_every_other_file() {
             if path == ".gatekit/answers.yaml" {
                 continue;
             }
-            let line = format!("{path}: {}", file.digest());
+            let line = format!("{path}: \"{}\"", file.digest());
             assert!(
                 record.contains(&line),
                 "{}: record lacks {line}",

@@ -115,7 +115,7 @@ fn snake_case(text: &str) -> String {
 
 /// Returns the items of a repeated field, accepting a mapping of items as
 /// well (some hand-written configs key clusters by name).
-pub fn list<'a>(node: Option<&'a Node>) -> Vec<&'a Node> {
+pub fn list(node: Option<&Node>) -> Vec<&Node> {
     match node.map(|n| &n.value) {
         Some(Value::Seq(items)) => items.iter().collect(),
         Some(Value::Map(entries)) if entries.iter().all(|(_, v)| v.as_map().is_some()) => {

@@ -5,19 +5,27 @@
 //! (the ID is the docs anchor, the suppression token and the SARIF
 //! `ruleId`) plus a check over the whole workspace.
 
-pub mod apigee;
+pub mod apigee_proxy;
+pub mod apigee_target;
 pub mod aws;
 pub mod aws_traffic;
 pub mod conformance;
-pub mod envoy_access;
-pub mod envoy_traffic;
+pub mod envoy_auth;
+pub mod envoy_limits;
+pub mod envoy_listener;
+pub mod envoy_logs;
 pub mod facts;
+pub mod facts_terraform;
 pub mod inventory;
-pub mod kong_routes;
-pub mod kong_settings;
+pub mod kong_auth;
+pub mod kong_limits;
+pub mod kong_listeners;
+pub mod kong_node;
 pub mod meta;
-pub mod nginx_access;
-pub mod nginx_traffic;
+pub mod nginx_auth;
+pub mod nginx_limits;
+pub mod nginx_logs;
+pub mod nginx_tls;
 pub mod openapi;
 pub mod secrets;
 
@@ -59,14 +67,21 @@ pub struct Rule {
 /// Returns every rule, in a stable order.
 pub fn registry() -> Vec<&'static Rule> {
     [
-        kong_routes::RULES,
-        kong_settings::RULES,
-        envoy_access::RULES,
-        envoy_traffic::RULES,
-        nginx_access::RULES,
-        nginx_traffic::RULES,
+        kong_auth::RULES,
+        kong_limits::RULES,
+        kong_listeners::RULES,
+        kong_node::RULES,
+        envoy_auth::RULES,
+        envoy_listener::RULES,
+        envoy_limits::RULES,
+        envoy_logs::RULES,
+        nginx_auth::RULES,
+        nginx_tls::RULES,
+        nginx_limits::RULES,
+        nginx_logs::RULES,
         aws::RULES,
-        apigee::RULES,
+        apigee_proxy::RULES,
+        apigee_target::RULES,
         openapi::RULES,
         secrets::RULES,
         inventory::RULES,
@@ -110,4 +125,19 @@ pub fn is_loopback(host: &str) -> bool {
         || host == "::1"
         || host.starts_with("unix:")
         || host.starts_with('/')
+}
+
+/// Cipher name parts that mark a broken or export-grade suite.
+pub const WEAK_CIPHER_PARTS: &[&str] = &[
+    "RC4", "DES", "MD5", "NULL", "EXPORT", "EXP-", "aNULL", "eNULL", "PSK", "SEED", "IDEA", "3DES",
+];
+
+/// Returns the weak entries of an OpenSSL cipher list.
+pub fn weak_ciphers(list: &str) -> Vec<String> {
+    list.split([':', ' ', ','])
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.starts_with('!') && !c.starts_with('-'))
+        .filter(|c| WEAK_CIPHER_PARTS.iter().any(|w| c.contains(w)))
+        .map(str::to_string)
+        .collect()
 }

@@ -1,5 +1,5 @@
 //! Apigee proxy bundles: the proxy endpoint's steps resolved to the
-//! policies in `apiproxy/policies/`, and the target endpoint's connection.
+//! policies in `apiproxy/policies/`.
 
 use std::collections::HashMap;
 
@@ -9,13 +9,13 @@ use crate::audit::parsers::xml::Element;
 use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
 
 /// One proxy bundle: its endpoints and policies by name.
-struct Bundle<'a> {
+pub(super) struct Bundle<'a> {
     proxies: Vec<(&'a Document, &'a Element)>,
-    targets: Vec<(&'a Document, &'a Element)>,
+    pub(super) targets: Vec<(&'a Document, &'a Element)>,
     policies: HashMap<&'a str, (&'a Document, &'a Element)>,
 }
 
-fn bundles(workspace: &Workspace) -> Vec<Bundle<'_>> {
+pub(super) fn bundles(workspace: &Workspace) -> Vec<Bundle<'_>> {
     let mut by_root: HashMap<&str, Bundle<'_>> = HashMap::new();
     for (document, root) in workspace.each(|c| match c {
         Content::Apigee(e) => Some(e),
@@ -44,7 +44,7 @@ fn bundles(workspace: &Workspace) -> Vec<Bundle<'_>> {
     out
 }
 
-fn first_path<'a>(bundle: &Bundle<'a>) -> &'a str {
+pub(super) fn first_path<'a>(bundle: &Bundle<'a>) -> &'a str {
     bundle
         .proxies
         .first()
@@ -53,7 +53,7 @@ fn first_path<'a>(bundle: &Bundle<'a>) -> &'a str {
 }
 
 /// Names of the policies an endpoint runs on requests.
-fn request_steps(endpoint: &Element) -> Vec<String> {
+pub(super) fn request_steps(endpoint: &Element) -> Vec<String> {
     let mut flows = Vec::new();
     for flow in ["PreFlow", "PostFlow"] {
         flows.extend(endpoint.child(flow));
@@ -72,14 +72,14 @@ fn request_steps(endpoint: &Element) -> Vec<String> {
     names
 }
 
-fn policy_types<'a>(bundle: &'a Bundle<'_>, steps: &[String]) -> Vec<&'a Element> {
+pub(super) fn policy_types<'a>(bundle: &'a Bundle<'_>, steps: &[String]) -> Vec<&'a Element> {
     steps
         .iter()
         .filter_map(|s| bundle.policies.get(s.as_str()).map(|(_, e)| *e))
         .collect()
 }
 
-fn verifies_identity(policy: &Element) -> bool {
+pub(super) fn verifies_identity(policy: &Element) -> bool {
     match policy.name.as_str() {
         "VerifyAPIKey" | "VerifyJWT" | "VerifyJWS" | "ValidateSAMLAssertion" => true,
         "OAuthV2" => policy
@@ -107,7 +107,7 @@ pub static PROXY_WITHOUT_AUTH: Rule = Rule {
     check: proxy_without_auth,
 };
 
-fn proxy_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn proxy_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
     for bundle in bundles(workspace) {
         for (document, proxy) in &bundle.proxies {
             let steps = request_steps(proxy);
@@ -145,7 +145,7 @@ pub static NO_SPIKE_ARREST: Rule = Rule {
     check: no_spike_arrest,
 };
 
-fn no_spike_arrest(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn no_spike_arrest(workspace: &Workspace, out: &mut Vec<Finding>) {
     for bundle in bundles(workspace) {
         for (document, proxy) in &bundle.proxies {
             let policies = policy_types(&bundle, &request_steps(proxy));
@@ -187,7 +187,7 @@ pub static PLAINTEXT_VIRTUAL_HOST: Rule = Rule {
     check: plaintext_virtual_host,
 };
 
-fn plaintext_virtual_host(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn plaintext_virtual_host(workspace: &Workspace, out: &mut Vec<Finding>) {
     for bundle in bundles(workspace) {
         for (document, proxy) in &bundle.proxies {
             let Some(connection) = proxy.child("HTTPProxyConnection") else {
@@ -214,106 +214,6 @@ fn plaintext_virtual_host(workspace: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
-pub static TARGET_TLS_UNVERIFIED: Rule = Rule {
-    meta: RuleMeta {
-        id: "apigee-target-tls-unverified",
-        title: "Apigee does not verify the target's TLS certificate",
-        severity: Severity::High,
-        confidence: Confidence::Medium,
-        control: "GK-TLS-03",
-        owasp: Owasp::Api10,
-        rationale: "Apigee validates a target's certificate only against a `TrustStore` in \
-            `SSLInfo` (and with `Enforce` on Apigee X); without one, or with \
-            `IgnoreValidationErrors`, anyone on the path can impersonate the target.",
-        fix: "Add `SSLInfo` with `Enabled`, `Enforce`, a `TrustStore` reference and \
-            `IgnoreValidationErrors` false to `HTTPTargetConnection`.",
-    },
-    target: Target::Apigee,
-    check: target_tls_unverified,
-};
-
-fn target_tls_unverified(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for bundle in bundles(workspace) {
-        for (document, target) in &bundle.targets {
-            let Some(connection) = target.child("HTTPTargetConnection") else {
-                continue;
-            };
-            let url = connection.child("URL").map_or("", |u| u.text.as_str());
-            let ssl = connection.child("SSLInfo");
-            let enabled = ssl
-                .and_then(|s| s.child("Enabled"))
-                .is_some_and(|e| e.text == "true");
-            if !url.starts_with("https://") && !enabled {
-                continue;
-            }
-            let ignore = ssl
-                .and_then(|s| s.child("IgnoreValidationErrors"))
-                .filter(|e| e.text == "true");
-            let trust = ssl
-                .and_then(|s| s.child("TrustStore"))
-                .is_some_and(|t| !t.text.is_empty());
-            let (pos, message) = match (ignore, trust) {
-                (Some(flag), _) => (flag.pos, "`IgnoreValidationErrors` is true".to_string()),
-                (None, false) => (
-                    ssl.map_or(connection.pos, |s| s.pos),
-                    format!(
-                        "TLS to {} without a `TrustStore`",
-                        if url.is_empty() { "the target" } else { url }
-                    ),
-                ),
-                (None, true) => continue,
-            };
-            let name = target.attr("name").unwrap_or("default");
-            out.push(
-                finding(&TARGET_TLS_UNVERIFIED, document, pos, message)
-                    .context(format!("target {name}"))
-                    .build(),
-            );
-        }
-    }
-}
-
-pub static TARGET_PLAINTEXT: Rule = Rule {
-    meta: RuleMeta {
-        id: "apigee-target-plaintext",
-        title: "Apigee calls its target over plain HTTP",
-        severity: Severity::Medium,
-        confidence: Confidence::High,
-        control: "GK-TLS-03",
-        owasp: Owasp::Api10,
-        rationale: "A target URL with `http://` sends requests, including forwarded credentials, \
-            unencrypted.",
-        fix: "Use an `https://` target with `SSLInfo` and a `TrustStore`, or a TargetServer with \
-            TLS.",
-    },
-    target: Target::Apigee,
-    check: target_plaintext,
-};
-
-fn target_plaintext(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for bundle in bundles(workspace) {
-        for (document, target) in &bundle.targets {
-            let Some(url) = target
-                .path(&["HTTPTargetConnection", "URL"])
-                .filter(|u| u.text.starts_with("http://"))
-            else {
-                continue;
-            };
-            out.push(
-                finding(
-                    &TARGET_PLAINTEXT,
-                    document,
-                    url.pos,
-                    format!("the target URL is {}", url.text),
-                )
-                .value(url.text.clone())
-                .context("target url")
-                .build(),
-            );
-        }
-    }
-}
-
 pub static API_KEY_IN_QUERY: Rule = Rule {
     meta: RuleMeta {
         id: "apigee-api-key-in-query",
@@ -329,7 +229,7 @@ pub static API_KEY_IN_QUERY: Rule = Rule {
     check: api_key_in_query,
 };
 
-fn api_key_in_query(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn api_key_in_query(workspace: &Workspace, out: &mut Vec<Finding>) {
     for bundle in bundles(workspace) {
         for (document, policy) in bundle.policies.values() {
             let Some(key) = policy
@@ -375,7 +275,7 @@ pub static CORS_WILDCARD: Rule = Rule {
     check: cors_wildcard,
 };
 
-fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
     for bundle in bundles(workspace) {
         for (document, policy) in bundle.policies.values() {
             let mut candidates = Vec::new();
@@ -419,8 +319,6 @@ pub static RULES: &[&Rule] = &[
     &PROXY_WITHOUT_AUTH,
     &NO_SPIKE_ARREST,
     &PLAINTEXT_VIRTUAL_HOST,
-    &TARGET_TLS_UNVERIFIED,
-    &TARGET_PLAINTEXT,
     &API_KEY_IN_QUERY,
     &CORS_WILDCARD,
 ];

@@ -1,5 +1,5 @@
-//! Kong declarative configuration: authentication, transport, rate and
-//! size limits, CORS and credentials on each route.
+//! Kong declarative configuration: authentication, credentials, transport
+//! and upstream TLS on each route and service.
 
 use super::{Rule, Target, finding};
 use crate::audit::document::{Content, Document, Workspace};
@@ -7,7 +7,7 @@ use crate::audit::parsers::kong::{AUTH_PLUGINS, KongConfig, Plugin, strings};
 use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
 use crate::yaml::Node;
 
-fn each_kong(workspace: &Workspace) -> impl Iterator<Item = (&Document, &KongConfig)> {
+pub(super) fn each_kong(workspace: &Workspace) -> impl Iterator<Item = (&Document, &KongConfig)> {
     workspace.each(|c| match c {
         Content::Kong(k) => Some(k),
         _ => None,
@@ -16,8 +16,12 @@ fn each_kong(workspace: &Workspace) -> impl Iterator<Item = (&Document, &KongCon
 
 /// True when a route answers every request itself (`request-termination`)
 /// and so never reaches an upstream.
-fn terminated(config: &KongConfig, route: usize) -> bool {
+pub(super) fn terminated(config: &KongConfig, route: usize) -> bool {
     config.route_plugin(route, "request-termination").is_some()
+}
+
+pub(super) fn scope_key(plugin: &Plugin) -> String {
+    format!("{} {:?} {}", plugin.name, plugin.scope, plugin.pos().line)
 }
 
 pub static ROUTE_WITHOUT_AUTH: Rule = Rule {
@@ -38,7 +42,7 @@ pub static ROUTE_WITHOUT_AUTH: Rule = Rule {
     check: route_without_auth,
 };
 
-fn route_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn route_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, config) in each_kong(workspace) {
         for (index, route) in config.routes.iter().enumerate() {
             let has_auth = config
@@ -83,7 +87,7 @@ pub static AUTH_ANONYMOUS: Rule = Rule {
     check: auth_anonymous,
 };
 
-fn auth_anonymous(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn auth_anonymous(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, config) in each_kong(workspace) {
         let has_acl = config.plugins.iter().any(|p| p.name == "acl");
         for plugin in config
@@ -133,7 +137,7 @@ pub static ROUTE_PLAINTEXT: Rule = Rule {
     check: route_plaintext,
 };
 
-fn route_plaintext(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn route_plaintext(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, config) in each_kong(workspace) {
         for (index, route) in config.routes.iter().enumerate() {
             let protocols = route.node.get("protocols");
@@ -165,225 +169,6 @@ fn route_plaintext(workspace: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
-const RATE_PLUGINS: &[&str] = &[
-    "rate-limiting",
-    "rate-limiting-advanced",
-    "graphql-rate-limiting-advanced",
-];
-
-pub static NO_RATE_LIMIT: Rule = Rule {
-    meta: RuleMeta {
-        id: "kong-no-rate-limit",
-        title: "Kong route has no rate limit",
-        severity: Severity::Medium,
-        confidence: Confidence::Medium,
-        control: "GK-RATE-01",
-        owasp: Owasp::Api4,
-        rationale: "Without a `rate-limiting` plugin on the route, its service or globally, one \
-            client can send unlimited requests: credential stuffing, scraping and floods reach \
-            the upstream unchecked.",
-        fix: "Add `rate-limiting` (or `rate-limiting-advanced`) globally or on the service, keyed \
-            on `consumer` or on `ip` with `trusted_ips` set to your load balancers.",
-    },
-    target: Target::Kong,
-    check: no_rate_limit,
-};
-
-fn no_rate_limit(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for (document, config) in each_kong(workspace) {
-        for (index, route) in config.routes.iter().enumerate() {
-            let limited = config
-                .route_plugins(index)
-                .any(|p| RATE_PLUGINS.contains(&p.name.as_str()));
-            if limited || terminated(config, index) {
-                continue;
-            }
-            let pos = route.node.get("name").map_or(route.node.pos, |n| n.pos);
-            out.push(
-                finding(
-                    &NO_RATE_LIMIT,
-                    document,
-                    pos,
-                    format!("route `{}` has no rate limit", route.name),
-                )
-                .context(format!("route {}", route.name))
-                .build(),
-            );
-        }
-    }
-}
-
-/// Headers that clients set freely; a limit keyed on them resets whenever
-/// the client changes the value.
-const CLIENT_HEADERS: &[&str] = &[
-    "x-forwarded-for",
-    "x-real-ip",
-    "forwarded",
-    "true-client-ip",
-    "x-client-ip",
-    "cf-connecting-ip",
-];
-
-pub static RATE_LIMIT_SPOOFABLE: Rule = Rule {
-    meta: RuleMeta {
-        id: "kong-rate-limit-spoofable-key",
-        title: "Kong rate limit is keyed on a header the client controls",
-        severity: Severity::High,
-        confidence: Confidence::Medium,
-        control: "GK-NET-01",
-        owasp: Owasp::Api4,
-        rationale: "With `limit_by: header`, each distinct header value gets its own counter. A \
-            client that sends a new `X-Forwarded-For` (or any other header it controls) with each \
-            request is never limited.",
-        fix: "Key the limit on `consumer`, `credential` or `ip` (with `trusted_ips` and \
-            `real_ip_header` set so Kong derives the address from trusted proxies only).",
-    },
-    target: Target::Kong,
-    check: rate_limit_spoofable,
-};
-
-fn rate_limit_spoofable(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for (document, config) in each_kong(workspace) {
-        for plugin in config
-            .plugins
-            .iter()
-            .filter(|p| RATE_PLUGINS.contains(&p.name.as_str()))
-        {
-            let Some(limit_by) = plugin
-                .config("limit_by")
-                .or_else(|| plugin.config("identifier"))
-            else {
-                continue;
-            };
-            if limit_by.as_str() != Some("header") {
-                continue;
-            }
-            let header = plugin
-                .config("header_name")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let severity = if CLIENT_HEADERS.contains(&header.as_str()) {
-                Severity::High
-            } else {
-                Severity::Medium
-            };
-            out.push(
-                finding(&RATE_LIMIT_SPOOFABLE, document, limit_by.pos, format!("`{}` counts requests per `{header}` header value, which the client chooses", plugin.name))
-                    .severity(severity)
-                    .value(header.clone())
-                    .context(format!("{} {header}", plugin.name))
-                    .build(),
-            );
-        }
-    }
-}
-
-pub static NO_BODY_LIMIT: Rule = Rule {
-    meta: RuleMeta {
-        id: "kong-no-body-limit",
-        title: "Kong route has no request body limit",
-        severity: Severity::Low,
-        confidence: Confidence::Low,
-        control: "GK-RATE-03",
-        owasp: Owasp::Api4,
-        rationale: "Kong's own `client_max_body_size` default is unlimited (`0`) unless kong.conf \
-            sets `nginx_http_client_max_body_size`; without `request-size-limiting`, one request \
-            can make Kong buffer and forward a body of any size.",
-        fix: "Add `request-size-limiting` with `allowed_payload_size` and `size_unit` sized for \
-            the API, and `require_content_length: true`.",
-    },
-    target: Target::Kong,
-    check: no_body_limit,
-};
-
-fn no_body_limit(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for (document, config) in each_kong(workspace) {
-        for (index, route) in config.routes.iter().enumerate() {
-            if config
-                .route_plugin(index, "request-size-limiting")
-                .is_some()
-                || terminated(config, index)
-            {
-                continue;
-            }
-            let pos = route.node.get("name").map_or(route.node.pos, |n| n.pos);
-            out.push(
-                finding(
-                    &NO_BODY_LIMIT,
-                    document,
-                    pos,
-                    format!(
-                        "route `{}` has no `request-size-limiting` plugin",
-                        route.name
-                    ),
-                )
-                .context(format!("route {}", route.name))
-                .build(),
-            );
-        }
-    }
-}
-
-pub static CORS_WILDCARD: Rule = Rule {
-    meta: RuleMeta {
-        id: "kong-cors-wildcard",
-        title: "Kong CORS plugin allows any origin",
-        severity: Severity::Medium,
-        confidence: Confidence::High,
-        control: "GK-CORS-01",
-        owasp: Owasp::Api8,
-        rationale: "The `cors` plugin allows every origin when `origins` is empty or holds `*`; \
-            with `credentials: true` any web site a user visits can call the API with the \
-            user's cookies and read the answers.",
-        fix: "List the exact origins in `config.origins` and enable `credentials` only for them.",
-    },
-    target: Target::Kong,
-    check: cors_wildcard,
-};
-
-fn cors_wildcard(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for (document, config) in each_kong(workspace) {
-        for plugin in config.plugins.iter().filter(|p| p.name == "cors") {
-            let origins = strings(plugin.config("origins"));
-            let any = origins.is_empty() || origins.iter().any(|o| o == "*" || o == ".*");
-            if !any {
-                continue;
-            }
-            let credentials = plugin
-                .config("credentials")
-                .and_then(Node::as_bool)
-                .unwrap_or(false);
-            let pos = plugin
-                .config("origins")
-                .map_or_else(|| plugin.pos(), |n| n.pos);
-            let (severity, message) = if credentials {
-                (
-                    Severity::High,
-                    "`cors` allows any origin and sends `Access-Control-Allow-Credentials: true`",
-                )
-            } else if origins.is_empty() {
-                (
-                    Severity::Medium,
-                    "`cors` sets no `origins`, which allows every origin",
-                )
-            } else {
-                (Severity::Medium, "`cors` allows every origin (`*`)")
-            };
-            out.push(
-                finding(&CORS_WILDCARD, document, pos, message)
-                    .severity(severity)
-                    .context(scope_key(plugin))
-                    .build(),
-            );
-        }
-    }
-}
-
-fn scope_key(plugin: &Plugin) -> String {
-    format!("{} {:?} {}", plugin.name, plugin.scope, plugin.pos().line)
-}
-
 pub static CREDENTIAL_IN_QUERY: Rule = Rule {
     meta: RuleMeta {
         id: "kong-credential-in-query",
@@ -402,7 +187,7 @@ pub static CREDENTIAL_IN_QUERY: Rule = Rule {
     check: credential_in_query,
 };
 
-fn credential_in_query(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn credential_in_query(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, config) in each_kong(workspace) {
         for plugin in &config.plugins {
             let (key, accepts) = match plugin.name.as_str() {
@@ -436,6 +221,47 @@ fn credential_in_query(workspace: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
+pub static JWT_WITHOUT_EXPIRY: Rule = Rule {
+    meta: RuleMeta {
+        id: "kong-jwt-without-expiry",
+        title: "Kong `jwt` plugin does not check token expiry",
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        control: "GK-TOKEN-01",
+        owasp: Owasp::Api2,
+        rationale: "The `jwt` plugin verifies `exp` only when `claims_to_verify` lists it, so a \
+            stolen or leaked token stays valid forever.",
+        fix: "Set `claims_to_verify: [exp]` and `maximum_expiration` to the longest lifetime you \
+            accept.",
+    },
+    target: Target::Kong,
+    check: jwt_without_expiry,
+};
+
+pub(super) fn jwt_without_expiry(workspace: &Workspace, out: &mut Vec<Finding>) {
+    for (document, config) in each_kong(workspace) {
+        for plugin in config.plugins.iter().filter(|p| p.name == "jwt") {
+            let claims = strings(plugin.config("claims_to_verify"));
+            if claims.iter().any(|c| c == "exp") {
+                continue;
+            }
+            let pos = plugin
+                .config("claims_to_verify")
+                .map_or_else(|| plugin.pos(), |n| n.pos);
+            out.push(
+                finding(
+                    &JWT_WITHOUT_EXPIRY,
+                    document,
+                    pos,
+                    "`jwt` accepts tokens without checking `exp`",
+                )
+                .context(scope_key(plugin))
+                .build(),
+            );
+        }
+    }
+}
+
 pub static UPSTREAM_TLS_UNVERIFIED: Rule = Rule {
     meta: RuleMeta {
         id: "kong-upstream-tls-unverified",
@@ -454,7 +280,7 @@ pub static UPSTREAM_TLS_UNVERIFIED: Rule = Rule {
     check: upstream_tls_unverified,
 };
 
-fn upstream_tls_unverified(workspace: &Workspace, out: &mut Vec<Finding>) {
+pub(super) fn upstream_tls_unverified(workspace: &Workspace, out: &mut Vec<Finding>) {
     for (document, config) in each_kong(workspace) {
         for service in &config.services {
             let node = &service.node;
@@ -488,57 +314,12 @@ fn upstream_tls_unverified(workspace: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
-pub static JWT_WITHOUT_EXPIRY: Rule = Rule {
-    meta: RuleMeta {
-        id: "kong-jwt-without-expiry",
-        title: "Kong `jwt` plugin does not check token expiry",
-        severity: Severity::Medium,
-        confidence: Confidence::High,
-        control: "GK-TOKEN-01",
-        owasp: Owasp::Api2,
-        rationale: "The `jwt` plugin verifies `exp` only when `claims_to_verify` lists it, so a \
-            stolen or leaked token stays valid forever.",
-        fix: "Set `claims_to_verify: [exp]` and `maximum_expiration` to the longest lifetime you \
-            accept.",
-    },
-    target: Target::Kong,
-    check: jwt_without_expiry,
-};
-
-fn jwt_without_expiry(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for (document, config) in each_kong(workspace) {
-        for plugin in config.plugins.iter().filter(|p| p.name == "jwt") {
-            let claims = strings(plugin.config("claims_to_verify"));
-            if claims.iter().any(|c| c == "exp") {
-                continue;
-            }
-            let pos = plugin
-                .config("claims_to_verify")
-                .map_or_else(|| plugin.pos(), |n| n.pos);
-            out.push(
-                finding(
-                    &JWT_WITHOUT_EXPIRY,
-                    document,
-                    pos,
-                    "`jwt` accepts tokens without checking `exp`",
-                )
-                .context(scope_key(plugin))
-                .build(),
-            );
-        }
-    }
-}
-
 /// Rules in this family.
 pub static RULES: &[&Rule] = &[
     &ROUTE_WITHOUT_AUTH,
     &AUTH_ANONYMOUS,
     &ROUTE_PLAINTEXT,
-    &NO_RATE_LIMIT,
-    &RATE_LIMIT_SPOOFABLE,
-    &NO_BODY_LIMIT,
-    &CORS_WILDCARD,
     &CREDENTIAL_IN_QUERY,
-    &UPSTREAM_TLS_UNVERIFIED,
     &JWT_WITHOUT_EXPIRY,
+    &UPSTREAM_TLS_UNVERIFIED,
 ];
