@@ -1,6 +1,8 @@
 //! Kong declarative configuration (DB-less `kong.yml`, decK files) as
 //! services, routes and plugins, with each plugin's scope resolved.
 
+use std::collections::HashMap;
+
 use crate::yaml::{Node, Pos};
 
 /// A service.
@@ -70,6 +72,13 @@ pub struct KongConfig {
     pub plugins: Vec<Plugin>,
     /// The `consumers` entries.
     pub consumers: Vec<Node>,
+    /// Plugin indexes by scope, so finding a route's plugins does not scan
+    /// every plugin of a large file.
+    global: Vec<usize>,
+    by_service: Vec<Vec<usize>>,
+    by_route: Vec<Vec<usize>>,
+    service_names: HashMap<String, usize>,
+    route_names: HashMap<String, usize>,
 }
 
 /// Plugins that authenticate a request.
@@ -126,13 +135,16 @@ impl KongConfig {
             }
             config.consumers.push(consumer.clone());
         }
+        config.index_plugins();
         config
     }
 
     fn add_service(&mut self, service: &Node) {
         let index = self.services.len();
+        let name = name_of(service, index);
+        self.service_names.entry(name.clone()).or_insert(index);
         self.services.push(Service {
-            name: name_of(service, index),
+            name,
             node: service.clone(),
         });
         for plugin in items(service, "plugins") {
@@ -145,8 +157,10 @@ impl KongConfig {
 
     fn add_route(&mut self, route: &Node, service: Option<usize>) {
         let index = self.routes.len();
+        let name = name_of(route, index);
+        self.route_names.entry(name.clone()).or_insert(index);
         self.routes.push(Route {
-            name: name_of(route, index),
+            name,
             node: route.clone(),
             service,
         });
@@ -174,7 +188,7 @@ impl KongConfig {
 
     fn scope_of(&self, plugin: &Node) -> Scope {
         if let Some(route) = plugin.get("route").and_then(reference)
-            && let Some(index) = self.routes.iter().position(|r| r.name == route)
+            && let Some(&index) = self.route_names.get(&route)
         {
             return Scope::Route(index);
         }
@@ -190,19 +204,36 @@ impl KongConfig {
     }
 
     fn service_index(&self, name: &str) -> Option<usize> {
-        self.services.iter().position(|s| s.name == name)
+        self.service_names.get(name).copied()
     }
 
     /// Returns the plugins that run for requests on route `index`, whatever
     /// the consumer: route, service and global plugins.
     pub fn route_plugins(&self, index: usize) -> impl Iterator<Item = &Plugin> {
-        let service = self.routes[index].service;
-        self.plugins.iter().filter(move |p| match p.scope {
-            Scope::Global => true,
-            Scope::Route(r) => r == index,
-            Scope::Service(s) => Some(s) == service,
-            Scope::Consumer => false,
-        })
+        let service = self.routes[index]
+            .service
+            .and_then(|s| self.by_service.get(s))
+            .map_or(&[][..], Vec::as_slice);
+        let route = self.by_route.get(index).map_or(&[][..], Vec::as_slice);
+        route
+            .iter()
+            .chain(service)
+            .chain(&self.global)
+            .map(|&i| &self.plugins[i])
+    }
+
+    /// Builds the scope indexes once every plugin is known.
+    fn index_plugins(&mut self) {
+        self.by_service = vec![Vec::new(); self.services.len()];
+        self.by_route = vec![Vec::new(); self.routes.len()];
+        for (i, plugin) in self.plugins.iter().enumerate() {
+            match plugin.scope {
+                Scope::Global => self.global.push(i),
+                Scope::Service(s) => self.by_service[s].push(i),
+                Scope::Route(r) => self.by_route[r].push(i),
+                Scope::Consumer => {}
+            }
+        }
     }
 
     /// Returns the first plugin named `name` that runs on route `index`.

@@ -9,7 +9,7 @@ use crate::audit::parsers::kong::{AUTH_PLUGINS, KongConfig, strings};
 use crate::audit::parsers::settings::Settings;
 use crate::yaml::{Node, Pos};
 
-/// How a fact can be weakened.
+/// The kind of change that weakens a fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Authentication on a route: weakened when it disappears.
@@ -46,11 +46,11 @@ pub struct Fact {
     pub label: String,
     /// The control it implements.
     pub control: &'static str,
-    /// How it can be weakened.
+    /// The kind of change that weakens it.
     pub kind: Kind,
     /// Its value.
     pub value: Value,
-    /// Where it is.
+    /// Its position in the file.
     pub pos: Pos,
 }
 

@@ -14,7 +14,7 @@ pub(super) fn each_kong(workspace: &Workspace) -> impl Iterator<Item = (&Documen
     })
 }
 
-/// True when a route answers every request itself (`request-termination`)
+/// True when a route responds to every request itself (`request-termination`)
 /// and so never reaches an upstream.
 pub(super) fn terminated(config: &KongConfig, route: usize) -> bool {
     config.route_plugin(route, "request-termination").is_some()

@@ -74,8 +74,8 @@ pub(super) fn admin_listen_public(workspace: &Workspace, out: &mut Vec<Finding>)
 }
 
 /// The chart exposes the Admin API as a Kubernetes Service when
-/// `admin.enabled` is true; a LoadBalancer or NodePort puts it outside
-/// the cluster, and a plain-HTTP ClusterIP opens it to every pod.
+/// `admin.enabled` is true. A LoadBalancer or NodePort Service puts it
+/// outside the cluster, and a plain-HTTP ClusterIP opens it to every pod.
 pub(super) fn helm_admin_service(document: &Document, root: &Node, out: &mut Vec<Finding>) {
     let Some(admin) = root.get("admin") else {
         return;
@@ -138,8 +138,8 @@ pub static STATUS_LISTEN_PUBLIC: Rule = Rule {
 
 pub(super) fn status_listen_public(workspace: &Workspace, out: &mut Vec<Finding>) {
     // In a pod the status listener must bind the pod address, because the
-    // chart's readiness and liveness probes and Prometheus use it; there the
-    // chart's Service type decides who reaches it.
+    // chart's probes and Prometheus use it. There the chart's Service type
+    // decides who reaches it, so only kong.conf and variables are checked.
     for (document, settings) in workspace.each(|c| match c {
         Content::KongSettings(s) => Some(s),
         _ => None,

@@ -34,7 +34,7 @@ use super::parsers::nginx::{Directive, NginxConf};
 use crate::finding::{Finding, Location, RuleMeta};
 use crate::yaml::Pos;
 
-/// Where a rule's findings may come from, for fixtures and docs.
+/// The formats a rule reads, for fixtures and docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// Kong declarative configuration, settings or Helm values.
@@ -56,9 +56,9 @@ pub enum Target {
 /// A rule: metadata and a check.
 #[derive(Debug)]
 pub struct Rule {
-    /// What the rule is.
+    /// The rule's metadata.
     pub meta: RuleMeta,
-    /// What it reads.
+    /// The formats it reads.
     pub target: Target,
     /// Adds the rule's findings for a workspace.
     pub check: fn(&super::document::Workspace, &mut Vec<Finding>),
@@ -101,7 +101,7 @@ pub fn at(document: &Document, pos: Pos) -> Location {
     Location::file(document.source.path.clone(), pos.line, pos.col)
 }
 
-/// Returns the location of an NGINX directive, in the file that holds it.
+/// Returns the location of an NGINX directive, in the file that contains it.
 pub fn at_directive(conf: &NginxConf, directive: &Directive) -> Location {
     let path = conf.files.get(directive.file).cloned().unwrap_or_default();
     Location::file(path, directive.pos.line, directive.pos.col)
