@@ -145,7 +145,7 @@ impl KongConfig {
         self.service_names.entry(name.clone()).or_insert(index);
         self.services.push(Service {
             name,
-            node: service.clone(),
+            node: shallow(service, &["routes", "plugins"]),
         });
         for plugin in items(service, "plugins") {
             self.add_plugin(plugin, Scope::Service(index));
@@ -161,7 +161,7 @@ impl KongConfig {
         self.route_names.entry(name.clone()).or_insert(index);
         self.routes.push(Route {
             name,
-            node: route.clone(),
+            node: shallow(route, &["plugins"]),
             service,
         });
         for plugin in items(route, "plugins") {
@@ -244,6 +244,23 @@ impl KongConfig {
     /// Returns the service of route `index`.
     pub fn service_of(&self, index: usize) -> Option<&Service> {
         self.routes[index].service.map(|s| &self.services[s])
+    }
+}
+
+/// Copies a mapping without the listed keys, whose entities the model
+/// keeps separately, so a large file is not held in memory twice over.
+fn shallow(node: &Node, without: &[&str]) -> Node {
+    let Some(entries) = node.as_map() else {
+        return node.clone();
+    };
+    let kept = entries
+        .iter()
+        .filter(|(k, _)| !k.as_scalar().is_some_and(|k| without.contains(&k)))
+        .cloned()
+        .collect();
+    Node {
+        pos: node.pos,
+        value: crate::yaml::Value::Map(kept),
     }
 }
 

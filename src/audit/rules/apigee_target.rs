@@ -106,4 +106,55 @@ pub(super) fn target_plaintext(workspace: &Workspace, out: &mut Vec<Finding>) {
 }
 
 /// Rules in this family.
-pub static RULES: &[&Rule] = &[&TARGET_TLS_UNVERIFIED, &TARGET_PLAINTEXT];
+pub static RULES: &[&Rule] = &[
+    &TARGET_TLS_UNVERIFIED,
+    &TARGET_PLAINTEXT,
+    &TERRAFORM_WITHOUT_CMEK,
+];
+
+pub static TERRAFORM_WITHOUT_CMEK: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigee-terraform-without-cmek",
+        title: "Apigee organization or instance is not encrypted with a customer-managed key",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        control: "GK-TLS-05",
+        owasp: Owasp::Api8,
+        rationale: "Without `runtime_database_encryption_key_name` (organization) and \
+            `disk_encryption_key_name` (instance), Apigee encrypts runtime data and disks with \
+            Google-managed keys, so the team cannot revoke access to the data or prove key \
+            rotation. Both are set at creation and cannot be added later.",
+        fix: "Create Cloud KMS keys, grant the Apigee service identity \
+            `roles/cloudkms.cryptoKeyEncrypterDecrypter`, and set both arguments.",
+    },
+    target: Target::Apigee,
+    check: terraform_without_cmek,
+};
+
+fn terraform_without_cmek(workspace: &Workspace, out: &mut Vec<Finding>) {
+    let checks = [
+        (
+            "google_apigee_organization",
+            "runtime_database_encryption_key_name",
+        ),
+        ("google_apigee_instance", "disk_encryption_key_name"),
+    ];
+    for (kind, key) in checks {
+        for (document, resource) in super::aws::resources(workspace, kind) {
+            let hybrid = resource
+                .body
+                .get("runtime_type")
+                .and_then(crate::audit::parsers::hcl::literal)
+                == Some("HYBRID");
+            if resource.body.get(key).is_some() || hybrid {
+                continue;
+            }
+            let message = format!("`{}` sets no `{key}`", resource.address());
+            out.push(
+                finding(&TERRAFORM_WITHOUT_CMEK, document, resource.pos, message)
+                    .context(resource.address())
+                    .build(),
+            );
+        }
+    }
+}

@@ -347,4 +347,5 @@ pub static RULES: &[&Rule] = &[
     &super::aws_traffic::DATA_TRACE,
     &super::aws_traffic::CORS_WILDCARD,
     &super::aws_traffic::INTEGRATION_PLAINTEXT,
+    &super::aws_traffic::WAF_WITHOUT_MANAGED_RULES,
 ];

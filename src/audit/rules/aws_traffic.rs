@@ -237,3 +237,55 @@ fn integration_plaintext(workspace: &Workspace, out: &mut Vec<Finding>) {
         }
     }
 }
+
+pub static WAF_WITHOUT_MANAGED_RULES: Rule = Rule {
+    meta: RuleMeta {
+        id: "aws-waf-without-managed-rules",
+        title: "WAF web ACL has no managed rule group or no rate-based rule",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        control: "GK-WAF-01",
+        owasp: Owasp::Api8,
+        rationale: "A web ACL without AWS managed rule groups blocks nothing it was not told about \
+            (known bad inputs, injection patterns, bad IP reputation), and one without a \
+            rate-based rule does not slow floods from a single address.",
+        fix: "Add `managed_rule_group_statement` rules for `AWSManagedRulesCommonRuleSet`, \
+            `AWSManagedRulesKnownBadInputsRuleSet` and `AWSManagedRulesAmazonIpReputationList`, \
+            and a `rate_based_statement` rule keyed on IP.",
+    },
+    target: Target::Aws,
+    check: waf_without_managed_rules,
+};
+
+/// True when `key` appears anywhere under `node`.
+fn contains_key(node: &Node, key: &str) -> bool {
+    match &node.value {
+        crate::yaml::Value::Scalar(..) => false,
+        crate::yaml::Value::Seq(items) => items.iter().any(|n| contains_key(n, key)),
+        crate::yaml::Value::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| k.as_scalar() == Some(key) || contains_key(v, key)),
+    }
+}
+
+fn waf_without_managed_rules(workspace: &Workspace, out: &mut Vec<Finding>) {
+    for (document, acl) in resources(workspace, "aws_wafv2_web_acl") {
+        let missing: Vec<&str> = [
+            ("managed_rule_group_statement", "managed rule group"),
+            ("rate_based_statement", "rate-based rule"),
+        ]
+        .iter()
+        .filter(|(key, _)| !contains_key(&acl.body, key))
+        .map(|(_, what)| *what)
+        .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let message = format!("`{}` has no {}", acl.address(), missing.join(" and no "));
+        out.push(
+            finding(&WAF_WITHOUT_MANAGED_RULES, document, acl.pos, message)
+                .context(acl.address())
+                .build(),
+        );
+    }
+}
