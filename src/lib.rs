@@ -17,6 +17,7 @@ pub mod record;
 pub mod report;
 pub mod tree;
 pub mod ui;
+pub mod update;
 pub mod yaml;
 
 use cli::{Cli, Command};
@@ -33,6 +34,7 @@ pub fn run(cli: &Cli) -> Code {
             commands::new::run(args, prompter)
         }
         Command::Render(args) => commands::render::run(args),
+        Command::Update(args) => update::run(args),
         Command::Audit(args) => commands::audit::run(args),
     };
     match result {

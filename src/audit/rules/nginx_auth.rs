@@ -69,6 +69,8 @@ pub(super) fn locations<'a>(
     });
 }
 
+/// Adds a finding at a directive and returns its index, so a caller can
+/// raise the severity of a worse variant.
 pub(super) fn push(
     out: &mut Vec<Finding>,
     rule: &'static Rule,

@@ -1,28 +1,10 @@
 //! NGINX: upstream TLS, rate limits and body limits.
 
-use super::{Rule, Target, at_directive};
-use crate::audit::parsers::nginx::{Directive, NginxConf, walk};
-use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
-
-use super::nginx_auth::{Scope, each_nginx, locations};
+use super::nginx_auth::{Scope, each_nginx, locations, push};
+use super::{Rule, Target};
 use crate::audit::document::Workspace;
-
-pub(super) fn push(
-    out: &mut Vec<Finding>,
-    rule: &'static Rule,
-    conf: &NginxConf,
-    d: &Directive,
-    message: String,
-) {
-    let args: Vec<&str> = d.args.iter().map(|a| a.text.as_str()).collect();
-    let context = format!("{} {} {message}", d.name, args.join(" "));
-    out.push(
-        Finding::builder(&rule.meta)
-            .at(at_directive(conf, d), message)
-            .context(context)
-            .build(),
-    );
-}
+use crate::audit::parsers::nginx::walk;
+use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
 
 pub static UPSTREAM_TLS_UNVERIFIED: Rule = Rule {
     meta: RuleMeta {

@@ -1,12 +1,10 @@
 //! NGINX: banners and logging.
 
+use super::nginx_auth::{Scope, each_nginx, push};
 use super::{Rule, Target};
+use crate::audit::document::Workspace;
 use crate::audit::parsers::nginx::walk;
 use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
-
-use super::nginx_auth::{Scope, each_nginx};
-use super::nginx_limits::push;
-use crate::audit::document::Workspace;
 
 pub static SERVER_TOKENS: Rule = Rule {
     meta: RuleMeta {
