@@ -18,7 +18,8 @@ fn main() {
     divan::main();
 }
 
-/// A hardened Kong service per route: JWT, rate and size limits, HTTPS only.
+/// Returns a Kong configuration with one hardened service per route: JWT,
+/// rate and size limits, HTTPS only.
 pub fn kong_config(routes: usize) -> String {
     let mut out = String::from("_format_version: \"3.0\"\nservices:\n");
     for i in 0..routes {
@@ -35,7 +36,8 @@ pub fn kong_config(routes: usize) -> String {
     out
 }
 
-/// One listener whose virtual host has `routes` routes.
+/// Returns an Envoy bootstrap with one listener whose virtual host has
+/// `routes` routes.
 pub fn envoy_config(routes: usize) -> String {
     let mut out = String::from(
         "admin:\n  address:\n    socket_address: {address: 127.0.0.1, port_value: 9901}\nstatic_resources:\n  listeners:\n    \
