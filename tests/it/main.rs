@@ -4,11 +4,13 @@
 
 mod support;
 
+mod apigee;
 mod audit_cli;
 mod audit_corpus;
 mod audit_docs;
 mod audit_generated;
 mod audit_rules;
+mod aws;
 mod cli;
 mod generated;
 mod injection;

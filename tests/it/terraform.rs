@@ -112,19 +112,21 @@ pub struct Rendered {
     pub generated: Generated,
 }
 
-/// Returns every distinct Terraform tree of every combination, rendered
-/// once.
+/// Returns every distinct Terraform tree of every combination and of the
+/// vendors' answer variants, rendered once.
 pub fn rendered() -> &'static [Rendered] {
     static RENDERED: OnceLock<Vec<Rendered>> = OnceLock::new();
     RENDERED.get_or_init(|| {
         let mut out: Vec<Rendered> = Vec::new();
-        for combo in support::combos() {
-            let generated = support::render(combo);
+        let combos = support::combos()
+            .into_iter()
+            .map(|combo| (combo.name(), support::render(combo)));
+        for (name, generated) in combos.chain(support::answer_variants()) {
             let files = tree::terraform_files(&generated);
             match out.iter_mut().find(|r| r.files == files) {
-                Some(same) => same.combos.push(combo.name()),
+                Some(same) => same.combos.push(name),
                 None => out.push(Rendered {
-                    combos: vec![combo.name()],
+                    combos: vec![name],
                     tree: TfTree::from_files(files.clone()),
                     files,
                     generated,
