@@ -5,6 +5,11 @@
 mod support;
 
 mod apigee;
+mod audit_cli;
+mod audit_corpus;
+mod audit_docs;
+mod audit_generated;
+mod audit_rules;
 mod aws;
 mod cli;
 mod generated;
