@@ -5,26 +5,47 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// gatekit's version and the version of the blueprint set built into it,
+/// as `--version` prints them.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (built-in blueprints ",
+    env!("GATEKIT_BLUEPRINTS_VERSION"),
+    ")"
+);
+
 /// gatekit generates hardened API gateway repositories, keeps them current,
 /// audits gateway configurations and probes running gateways.
 #[derive(Debug, Parser)]
 #[command(
     name = "gatekit",
-    version,
+    version = VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
 #[command(
-    after_help = "Exit codes: 0 success, 1 a check failed, 2 invalid usage or input, \
+    after_help = "Examples:\n  gatekit new ./payments-gateway\n  gatekit audit --format sarif > gatekit.sarif\n  \
+    gatekit update --check\n  gatekit completions bash > ~/.local/share/bash-completion/completions/gatekit\n\n\
+    Exit codes: 0 success, 1 a check failed, 2 invalid usage or input, \
     3 an update finished with conflicts, 4 could not run."
 )]
 pub struct Cli {
-    /// More log output on stderr (repeat for more).
+    /// More log output on stderr: `-v` for debug logs, `-vv` for trace logs.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// When to colour output: `auto` colours a terminal unless NO_COLOR is
+    /// set.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: ColorArg,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -61,11 +82,54 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  gatekit audit\n  gatekit audit --format sarif > gatekit.sarif\n  \
         gatekit audit --min-severity medium kong/ terraform/\n  \
-        gatekit audit --baseline .gatekit/audit-baseline.json\n  gatekit audit --list-rules\n\n\
+        gatekit audit --baseline .gatekit/audit-baseline.json\n  gatekit audit --list-rules\n  \
+        gatekit audit --rule kong-route-without-auth --rule secret-in-config kong/\n\n\
         Exit codes: 0 no finding at or above --min-severity, 1 findings, 2 invalid usage or input \
         (a file that does not parse, or no supported file at all), 4 could not run."
     )]
     Audit(AuditArgs),
+    /// Print a shell completion script on stdout.
+    #[command(
+        after_help = "Examples:\n  gatekit completions bash > ~/.local/share/bash-completion/completions/gatekit\n  \
+        gatekit completions zsh > \"${fpath[1]}/_gatekit\"\n  \
+        gatekit completions fish > ~/.config/fish/completions/gatekit.fish\n  \
+        gatekit completions powershell >> $PROFILE"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write one page per command
+    /// into a folder.
+    #[command(
+        after_help = "Examples:\n  gatekit man | man -l -\n  gatekit man --out /usr/local/share/man/man1"
+    )]
+    Man(ManArgs),
+}
+
+/// Arguments of `gatekit completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `gatekit man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `gatekit.1` and a `gatekit-COMMAND.1` page per command into
+    /// this folder instead of printing `gatekit.1`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Values accepted by `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour when the output is a terminal and NO_COLOR is unset or empty.
+    Auto,
+    /// Always colour, for CI logs that render ANSI colours.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// Where answers come from; shared by the commands that render.
@@ -251,6 +315,9 @@ pub struct AuditArgs {
     /// reasons to fill in, and exit.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
+    /// Run only this rule; repeatable. `--list-rules` lists the IDs.
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
     /// List the rules (ID, severity, title, control, OWASP API category)
     /// and exit.
     #[arg(long)]

@@ -52,6 +52,15 @@ pub enum Error {
     /// Any other invalid usage.
     #[error("{0}")]
     Usage(String),
+    /// Writing a file that is not part of a generated tree (a man page, a
+    /// baseline) failed.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -72,6 +81,7 @@ impl Error {
             Error::Update(_) => Code::CouldNotRun,
             Error::Audit(AuditError::Io { .. }) => Code::CouldNotRun,
             Error::Audit(_) => Code::Invalid,
+            Error::Write { .. } => Code::CouldNotRun,
         }
     }
 }

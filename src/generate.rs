@@ -28,6 +28,15 @@ pub fn resolve_answers(
     sources: &Sources,
     prompter: Option<&mut dyn Prompter>,
 ) -> Result<(Answers, Loaded), Error> {
+    tracing::debug!(
+        "answers from {}, {} --set values, defaults {}",
+        sources
+            .file
+            .as_ref()
+            .map_or("no file".to_string(), |p| p.display().to_string()),
+        sources.sets.len(),
+        if sources.defaults { "on" } else { "off" }
+    );
     let loaded = answers::load(sources)?;
     if let Some(from) = loaded.migrated_from {
         crate::ui::status(&format!(
@@ -77,7 +86,21 @@ pub fn load_blueprints(spec: &SourceSpec) -> Result<(Blueprints, Origin), Error>
         git_ref: None,
         commit: None,
     };
+    log_loaded(&blueprints, &origin);
     Ok((blueprints, origin))
+}
+
+fn log_loaded(blueprints: &Blueprints, origin: &Origin) {
+    tracing::debug!(
+        "blueprint set {} {} from {}{}",
+        blueprints.meta.name,
+        origin.version,
+        origin.source,
+        origin
+            .commit
+            .as_ref()
+            .map_or(String::new(), |c| format!(" at {c}"))
+    );
 }
 
 /// Loads the set of a cloned repository at a resolved ref, recording the
@@ -90,6 +113,7 @@ pub fn load_from_git(set: &GitSet, resolved: &Resolved) -> Result<(Blueprints, O
         git_ref: Some(resolved.name.clone()),
         commit: Some(resolved.commit.clone()),
     };
+    log_loaded(&blueprints, &origin);
     Ok((blueprints, origin))
 }
 
@@ -101,6 +125,12 @@ pub fn generate(
 ) -> Result<Generated, Error> {
     let (mut tree, plan) = render::render(blueprints, answers)?;
     record::add_to(&mut tree, answers, origin);
+    tracing::debug!(
+        "rendered {} files for {} ({})",
+        tree.files.len(),
+        answers.vendor.as_str(),
+        answers.environment.as_str()
+    );
     Ok(Generated {
         tree,
         plan,

@@ -36,6 +36,8 @@ pub fn run(cli: &Cli) -> Code {
         Command::Render(args) => commands::render::run(args),
         Command::Update(args) => update::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     };
     match result {
         Ok(code) => code,

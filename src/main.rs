@@ -1,7 +1,7 @@
 //! The gatekit command: parse arguments, run, exit with the command's code.
 
 use clap::Parser;
-use gatekit::cli::Cli;
+use gatekit::cli::{Cli, ColorArg};
 use gatekit::ui;
 
 fn main() -> std::process::ExitCode {
@@ -12,25 +12,28 @@ fn main() -> std::process::ExitCode {
         _ => ui::Level::Verbose,
     };
     ui::set_level(level);
-    init_logging(level);
+    ui::set_color(match cli.color {
+        ColorArg::Auto => ui::ColorChoice::Auto,
+        ColorArg::Always => ui::ColorChoice::Always,
+        ColorArg::Never => ui::ColorChoice::Never,
+    });
+    init_logging(level, cli.verbose);
     std::process::ExitCode::from(gatekit::run(&cli) as u8)
 }
 
-/// Sends debug logs to stderr with `-v`; colour only on a terminal and
-/// never when NO_COLOR is set.
-fn init_logging(level: ui::Level) {
-    use std::io::IsTerminal;
+/// Sends logs to stderr: warnings by default, debug logs with `-v`, trace
+/// logs with `-vv`, errors only with `-q`. Colour follows `--color`.
+fn init_logging(level: ui::Level, verbose: u8) {
     let filter = match level {
+        ui::Level::Verbose if verbose > 1 => "gatekit=trace",
         ui::Level::Verbose => "gatekit=debug",
         ui::Level::Normal => "gatekit=warn",
         ui::Level::Quiet => "gatekit=error",
     };
-    let color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
-        .with_ansi(color)
+        .with_ansi(ui::color_stderr())
         .with_target(false)
         .without_time()
         .try_init();

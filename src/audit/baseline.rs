@@ -15,7 +15,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::AuditError;
-use super::rules::meta;
+use super::rules::{self, meta};
 use crate::finding::{Finding, Location};
 use crate::yaml::{self, Node, Pos};
 
@@ -81,6 +81,13 @@ impl Baseline {
                 return Err(fail(format!(
                     "line {}: an entry needs \"rule\" and \"fingerprint\"",
                     item.pos.line
+                )));
+            }
+            if rules::find(&entry.rule).is_none() {
+                return Err(fail(format!(
+                    "line {}: {}",
+                    item.pos.line,
+                    rules::unknown_rule(&entry.rule)
                 )));
             }
             entries.push(entry);

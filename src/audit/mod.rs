@@ -54,6 +54,9 @@ pub enum AuditError {
         /// Why known formats were skipped.
         warnings: Vec<String>,
     },
+    /// A rule ID on the command line names no rule.
+    #[error("{}", rules::unknown_rule(.0))]
+    UnknownRule(String),
     /// The baseline file is missing or invalid.
     #[error("baseline {path}: {message}")]
     Baseline {
@@ -107,8 +110,19 @@ impl Outcome {
 
 /// Runs every rule over the files under `options.paths`.
 pub fn audit(options: &Options) -> Result<Outcome, AuditError> {
+    audit_with(options, &rules::registry())
+}
+
+/// Runs the `selected` rules over the files under `options.paths`. Findings
+/// of other rules, including those the engine adds for suppressions, are
+/// left out of the outcome.
+pub fn audit_with(
+    options: &Options,
+    selected: &[&'static rules::Rule],
+) -> Result<Outcome, AuditError> {
     let mut outcome = Outcome::default();
     let workspace = load_workspace(options, &mut outcome)?;
+
     if outcome.scanned == 0 && outcome.invalid.is_empty() {
         let paths: Vec<String> = options
             .paths
@@ -121,17 +135,29 @@ pub fn audit(options: &Options) -> Result<Outcome, AuditError> {
             warnings: outcome.warnings,
         });
     }
-    let mut findings = Vec::new();
-    for rule in rules::registry() {
-        (rule.check)(&workspace, &mut findings);
-    }
+
     let baseline = match &options.baseline {
         Some(path) => Some(baseline::Baseline::load(path)?),
         None => None,
     };
+    tracing::debug!(
+        "auditing {} files with {} rules",
+        workspace.documents.len(),
+        selected.len()
+    );
+    let mut findings = Vec::new();
+    for rule in selected {
+        let before = findings.len();
+        (rule.check)(&workspace, &mut findings);
+        tracing::trace!("{}: {} findings", rule.meta.id, findings.len() - before);
+    }
+
     let result = suppress::apply(&workspace, findings, baseline.as_ref());
     outcome.suppressed = result.suppressed;
-    outcome.findings = finish(&workspace, result.findings);
+    outcome.warnings.extend(result.warnings);
+    let mut findings = result.findings;
+    findings.retain(|f| selected.iter().any(|r| r.meta.id == f.rule_id));
+    outcome.findings = finish(&workspace, findings);
     Ok(outcome)
 }
 
@@ -174,10 +200,14 @@ fn load_file(
     let source = SourceFile::new(file.shown.clone(), text);
     match detect::load(source, &file.disk, root) {
         Loaded::Document(document) => {
+            tracing::debug!("{}: parsed", file.shown);
             outcome.scanned += 1;
             workspace.documents.push(*document);
         }
-        Loaded::Unknown => outcome.skipped += 1,
+        Loaded::Unknown => {
+            tracing::debug!("{}: skipped, not a supported format", file.shown);
+            outcome.skipped += 1;
+        }
         Loaded::Unsupported(reason) => {
             outcome.skipped += 1;
             outcome

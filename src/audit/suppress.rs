@@ -14,7 +14,7 @@
 
 use super::baseline::Baseline;
 use super::document::Workspace;
-use super::rules::meta;
+use super::rules::{self, meta};
 use crate::finding::{Finding, Location};
 
 /// The marker that starts an inline suppression.
@@ -42,6 +42,8 @@ pub struct Applied {
     pub findings: Vec<Finding>,
     /// Findings removed.
     pub suppressed: usize,
+    /// Suppressions that name no rule, with the nearest rule ID.
+    pub warnings: Vec<String>,
 }
 
 /// Finds the inline suppressions in a file's text.
@@ -101,8 +103,10 @@ pub fn apply(
 ) -> Applied {
     let mut inline = Vec::new();
     let mut extra = Vec::new();
+    let mut warnings = Vec::new();
     for document in &workspace.documents {
         for suppression in scan(&document.source.text) {
+            warnings.extend(unknown_rules(&document.source.path, &suppression));
             if suppression.reason.is_empty() || suppression.rules.is_empty() {
                 extra.push(without_reason(&document.source.path, &suppression));
             } else {
@@ -124,7 +128,28 @@ pub fn apply(
     Applied {
         findings: kept,
         suppressed,
+        warnings,
     }
+}
+
+/// Warns about each rule ID a suppression names that is no rule. Such an ID
+/// suppresses nothing, so the finding it was meant for is still reported.
+/// A warning rather than an error keeps suppressions written for a newer
+/// gatekit from failing an older one.
+fn unknown_rules(path: &str, suppression: &Inline) -> Vec<String> {
+    suppression
+        .rules
+        .iter()
+        .filter(|id| rules::find(id).is_none())
+        .map(|id| {
+            format!(
+                "{path}:{}:{}: {MARKER} names an {}",
+                suppression.line,
+                suppression.column,
+                rules::unknown_rule(id)
+            )
+        })
+        .collect()
 }
 
 fn covers(path: &str, suppression: &Inline, finding: &Finding) -> bool {

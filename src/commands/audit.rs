@@ -2,7 +2,8 @@
 //! exit code.
 
 use crate::audit::baseline::Baseline;
-use crate::audit::{self, Options, rules};
+use crate::audit::rules::{self, Rule};
+use crate::audit::{self, Options};
 use crate::cli::{AuditArgs, FormatArg, SeverityArg};
 use crate::error::{Code, Error};
 use crate::finding::{RuleMeta, Severity};
@@ -15,11 +16,12 @@ pub fn run(args: &AuditArgs) -> Result<Code, Error> {
         ui::result(&list_rules());
         return Ok(Code::Ok);
     }
+    let selected = selected_rules(&args.rules)?;
     let options = Options {
         paths: args.paths.clone(),
         baseline: args.baseline.clone(),
     };
-    let outcome = match audit::audit(&options) {
+    let outcome = match audit::audit_with(&options, &selected) {
         Ok(outcome) => outcome,
         Err(error) => {
             if let audit::AuditError::NothingToAudit { warnings, .. } = &error {
@@ -48,10 +50,11 @@ pub fn run(args: &AuditArgs) -> Result<Code, Error> {
         ));
         return Ok(Code::Ok);
     }
-    let metas: Vec<&'static RuleMeta> = rules::registry().iter().map(|r| &r.meta).collect();
+    let metas: Vec<&'static RuleMeta> = selected.iter().map(|r| &r.meta).collect();
     let report = Report {
         tool: "gatekit audit",
         rules: &metas,
+        color: ui::color_stdout(),
         findings: &outcome.findings,
         summary: Summary {
             scanned: outcome.scanned,
@@ -67,6 +70,21 @@ pub fn run(args: &AuditArgs) -> Result<Code, Error> {
         return Ok(Code::CheckFailed);
     }
     Ok(Code::Ok)
+}
+
+/// Returns the rules `--rule` names, or every rule when it names none.
+fn selected_rules(ids: &[String]) -> Result<Vec<&'static Rule>, Error> {
+    if ids.is_empty() {
+        return Ok(rules::registry());
+    }
+    let mut selected = Vec::new();
+    for id in ids {
+        let rule = rules::find(id).ok_or_else(|| audit::AuditError::UnknownRule(id.clone()))?;
+        if !selected.iter().any(|r: &&Rule| r.meta.id == rule.meta.id) {
+            selected.push(rule);
+        }
+    }
+    Ok(selected)
 }
 
 fn format(arg: FormatArg) -> Format {

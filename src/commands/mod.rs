@@ -1,6 +1,8 @@
 //! One module per command.
 
 pub mod audit;
+pub mod completions;
+pub mod man;
 pub mod new;
 pub mod render;
 

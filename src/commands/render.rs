@@ -27,6 +27,7 @@ pub fn run(args: &RenderArgs) -> Result<Code, Error> {
     let stale = stale_files(&args.out, &generated.tree);
 
     if args.check {
+        tracing::debug!("comparing {} with a fresh render", args.out.display());
         return check(&args.out, &generated.tree, &stale);
     }
     let written = output::write_tree(&args.out, &generated.tree)?;

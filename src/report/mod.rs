@@ -41,6 +41,9 @@ pub struct Report<'a> {
     pub tool: &'a str,
     /// Every rule or check that ran, in a stable order.
     pub rules: &'a [&'static RuleMeta],
+    /// True when the text format may use ANSI colours; other formats ignore
+    /// it.
+    pub color: bool,
     /// Findings to report, sorted.
     pub findings: &'a [Finding],
     /// What the run covered.

@@ -1,10 +1,28 @@
 //! Text output: one block per finding with `file:line:column`, the source
-//! line and what to do, then a summary.
+//! line and what to do, then a summary. With `Report::color`, the severity,
+//! the gutter and the caret are coloured as compilers colour diagnostics.
 
 use std::fmt::Write;
 
+use anstyle::{AnsiColor, Style};
+
 use super::{Report, rule_of};
 use crate::finding::{Finding, Severity};
+use crate::ui::paint;
+
+fn severity_style(severity: Severity) -> Style {
+    let color = match severity {
+        Severity::Critical | Severity::High => AnsiColor::Red,
+        Severity::Medium => AnsiColor::Yellow,
+        Severity::Low => AnsiColor::Cyan,
+        Severity::Info => AnsiColor::Blue,
+    };
+    Style::new().bold().fg_color(Some(color.into()))
+}
+
+const GUTTER: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Blue)));
 
 /// Formats findings for people.
 pub fn render(report: &Report<'_>) -> String {
@@ -17,18 +35,35 @@ pub fn render(report: &Report<'_>) -> String {
 }
 
 fn write_finding(out: &mut String, report: &Report<'_>, finding: &Finding) {
+    let color = report.color;
+    let severity_style = severity_style(finding.severity);
+    let heading = format!("{}[{}]", finding.severity, finding.rule_id);
     let _ = writeln!(
         out,
-        "{}[{}]: {}",
-        finding.severity, finding.rule_id, finding.title
+        "{}: {}",
+        paint(&heading, severity_style, color),
+        paint(finding.title, Style::new().bold(), color)
     );
-    let _ = writeln!(out, "  --> {}", finding.location);
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        paint("-->", GUTTER, color),
+        finding.location
+    );
     if let (Some(line), Some(snippet)) = (finding.location.line, &finding.snippet) {
         let width = line.to_string().len();
-        let _ = writeln!(out, "{:width$} |", "");
-        let _ = writeln!(out, "{line} | {snippet}");
+        let bar = paint("|", GUTTER, color);
+        let number = paint(&line.to_string(), GUTTER, color);
         let caret = finding.location.column.unwrap_or(1).saturating_sub(1);
-        let _ = writeln!(out, "{:width$} | {:caret$}^", "", "");
+        let _ = writeln!(out, "{:width$} {bar}", "");
+        let _ = writeln!(out, "{number} {bar} {snippet}");
+        let _ = writeln!(
+            out,
+            "{:width$} {bar} {:caret$}{}",
+            "",
+            "",
+            paint("^", severity_style, color)
+        );
     }
     let _ = writeln!(out, "  = {}", finding.message);
     if let Some(value) = &finding.value {

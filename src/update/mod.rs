@@ -51,6 +51,15 @@ pub fn run(args: &UpdateArgs) -> Result<Code, Error> {
         return Err(UpdateError::NotGenerated(root.to_path_buf()).into());
     }
     let git = repo::open(root)?;
+    tracing::debug!(
+        "updating {} ({})",
+        root.display(),
+        if git.is_some() {
+            "a git repository"
+        } else {
+            "no git repository"
+        }
+    );
     if let Some(git) = &git {
         preflight(git, args, writes)?;
     }
@@ -90,6 +99,7 @@ pub fn run(args: &UpdateArgs) -> Result<Code, Error> {
     }
 
     let plan = build_plan(root, git.as_ref(), &base, &generated, &set)?;
+    tracing::debug!("update plan: {}", report::counts(&plan));
     let record_before = std::fs::read(&record_path).map_err(|source| OutputError::Io {
         action: "read",
         path: record_path.clone(),

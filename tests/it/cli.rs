@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 
 use crate::support;
 
-fn gatekit(args: &[&str]) -> Output {
+/// Runs gatekit with NO_COLOR set.
+pub fn gatekit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gatekit"))
         .args(args)
         .env("NO_COLOR", "1")

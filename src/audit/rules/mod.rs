@@ -96,6 +96,16 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     registry().into_iter().find(|r| r.meta.id == id)
 }
 
+/// Returns the message for a rule ID that names no rule, with the nearest
+/// rule ID when one is close enough to be a likely typo.
+pub fn unknown_rule(id: &str) -> String {
+    let ids: Vec<&str> = registry().iter().map(|r| r.meta.id).collect();
+    match crate::answers::keys::nearest(id, &ids) {
+        Some(hint) => format!("unknown rule `{id}`; did you mean `{hint}`?"),
+        None => format!("unknown rule `{id}`; `gatekit audit --list-rules` lists the rule IDs"),
+    }
+}
+
 /// Returns a location in a document.
 pub fn at(document: &Document, pos: Pos) -> Location {
     Location::file(document.source.path.clone(), pos.line, pos.col)
