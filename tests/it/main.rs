@@ -20,6 +20,7 @@ mod hostile_blueprints;
 mod hostile_paths;
 mod hostile_update;
 mod injection;
+mod precommit;
 mod pty;
 mod readback;
 mod snapshots;

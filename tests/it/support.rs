@@ -126,20 +126,25 @@ fn missing(what: &str) {
     eprintln!("skipped: {what} not found");
 }
 
-/// Finds an external tool on PATH or in the validators folder that
+/// Finds an external tool on PATH, in the validators folder that
 /// `install-validators` fills (`$GATEKIT_VALIDATORS/bin`, by default
-/// `~/.cache/gatekit-validators/bin`).
+/// `~/.cache/gatekit-validators/bin`) or in the folder that
+/// `.ci/install-tools` fills (`$GATEKIT_TOOLS/bin`, by default
+/// `~/.cache/gatekit-tools/bin`).
 pub fn tool(name: &str) -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
-    let validators = std::env::var_os("GATEKIT_VALIDATORS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/gatekit-validators"))
-        });
-    if let Some(v) = validators {
-        dirs.push(v.join("bin"));
+    for (variable, default) in [
+        ("GATEKIT_VALIDATORS", ".cache/gatekit-validators"),
+        ("GATEKIT_TOOLS", ".cache/gatekit-tools"),
+    ] {
+        let folder = std::env::var_os(variable)
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(default)));
+        if let Some(folder) = folder {
+            dirs.push(folder.join("bin"));
+        }
     }
     dirs.push(PathBuf::from("/usr/sbin"));
     let found = dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file());
