@@ -270,6 +270,10 @@ impl Default for Jwt {
 pub struct Introspection {
     /// Introspection endpoint, an https URL.
     pub url: String,
+    /// Issuer of the tokens, an https URL. Gateways that discover the
+    /// provider's endpoints (Kong `openid-connect`) read its metadata from
+    /// here.
+    pub issuer: String,
     /// Client ID the gateway authenticates with. The client secret is never
     /// an answer: the generated files read it from the platform's secret
     /// store.
@@ -280,6 +284,7 @@ impl Default for Introspection {
     fn default() -> Self {
         Self {
             url: "https://id.example.com/oauth2/introspect".to_string(),
+            issuer: "https://id.example.com/".to_string(),
             client_id: "api-gateway".to_string(),
         }
     }
@@ -292,12 +297,39 @@ pub struct ApiKey {
     /// Request header that carries the key (lowercase, no underscores).
     /// Keys are never read from the query string.
     pub header: String,
+    /// Clients that hold a key. Gateways that keep keys per client (Kong
+    /// consumers) create one entry each and allow it only the services
+    /// listed for it.
+    pub consumers: Vec<ApiConsumer>,
 }
 
 impl Default for ApiKey {
     fn default() -> Self {
         Self {
             header: "x-api-key".to_string(),
+            consumers: vec![ApiConsumer::default()],
+        }
+    }
+}
+
+/// A client that authenticates with an API key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConsumer {
+    /// Client name: a lowercase DNS label, unique among consumers. The key
+    /// itself is never an answer: the generated files read it from the
+    /// secret store under a name derived from this one.
+    pub name: String,
+    /// Services this client may call, by name. Empty allows every service
+    /// that is not public.
+    pub services: Vec<String>,
+}
+
+impl Default for ApiConsumer {
+    fn default() -> Self {
+        Self {
+            name: "example-client".to_string(),
+            services: Vec::new(),
         }
     }
 }
@@ -580,7 +612,9 @@ impl Default for Gcp {
 #[serde(deny_unknown_fields, default)]
 pub struct Kong {
     /// `oss` (Kong Gateway open source) or `enterprise`, which unlocks
-    /// `openid-connect` with audience checks.
+    /// `openid-connect`: audience checks for `jwt` and token introspection
+    /// for `introspection`. An `enterprise` gateway needs a licence Secret
+    /// named `kong-enterprise-license` in the gateway namespace.
     pub edition: KongEdition,
 }
 
