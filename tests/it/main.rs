@@ -6,5 +6,7 @@ mod support;
 
 mod cli;
 mod generated;
+mod kong;
+mod kong_schema;
 mod snapshots;
 mod validators;
