@@ -141,8 +141,9 @@ impl Blueprints {
 
 impl Manifest {
     /// Returns the set-relative path of an entry's template. A template may
-    /// name a shared one in another folder (`../common/x.tera`); a path that
-    /// climbs above the set root is kept as written, so it is not found.
+    /// name a shared one in another folder, such as `../common/x.tera`. A
+    /// path that climbs above the set root is kept as written, so that it
+    /// is reported as not found.
     pub fn template_path(&self, entry: &FileEntry) -> String {
         if self.dir.is_empty() {
             entry.template.clone()

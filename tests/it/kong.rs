@@ -46,7 +46,7 @@ const VARIATIONS: &[&[&str]] = &[
     ],
 ];
 
-/// Every Kong combination with every variation, rendered once per test run.
+/// Renders every Kong combination with every variation, once per test run.
 fn rendered() -> &'static [Rendered] {
     static RENDERED: OnceLock<Vec<Rendered>> = OnceLock::new();
     RENDERED.get_or_init(render_all)
@@ -551,7 +551,7 @@ fn limits_follow_the_answers() {
     }
 }
 
-/// The Helm values files of Kong nodes that proxy traffic.
+/// Returns the Helm values files of the Kong nodes that proxy traffic.
 fn proxies(r: &Rendered) -> impl Iterator<Item = (&str, &Value)> {
     r.helm
         .iter()

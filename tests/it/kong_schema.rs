@@ -77,6 +77,7 @@ impl PluginSchemas {
         let mut errors = Vec::new();
         let name = plugin["name"].as_str().unwrap_or_default();
         let config = &plugin["config"];
+
         if name == "openid-connect" {
             if !enterprise {
                 errors.push("openid-connect is a Kong Enterprise plugin".to_string());
@@ -91,6 +92,7 @@ impl PluginSchemas {
         if schema.get("flag_only") == Some(&Value::Bool(true)) {
             errors.push(format!("{name} runs arbitrary Lua in the gateway"));
         }
+
         check_scope(schema, scope, &mut errors);
         check_protocols(schema, plugin, route_protocols, &mut errors);
         let empty = Map::new();
@@ -100,6 +102,7 @@ impl PluginSchemas {
             Some(values) => check_record("config", fields, shorthands, values, &mut errors),
             None => errors.push("config must be a mapping".to_string()),
         }
+
         for check in schema["entity_checks"].as_array().into_iter().flatten() {
             check_entity(check, plugin, &mut errors);
         }
