@@ -333,6 +333,29 @@ fn credentials_are_read_from_headers_only() {
 }
 
 #[test]
+fn access_logs_drop_cookies_and_keys() {
+    for r in rendered() {
+        let plugins = list(&r.kong, "plugins");
+        let loggers: Vec<&Value> = plugins
+            .iter()
+            .filter(|p| matches!(p["name"].as_str(), Some("file-log" | "http-log")))
+            .collect();
+        assert_eq!(loggers.len(), 1, "{}", r.label);
+        let fields = &loggers[0]["config"]["custom_fields_by_lua"];
+        assert_eq!(
+            fields["request.headers.cookie"], "return nil",
+            "{}",
+            r.label
+        );
+        assert_eq!(fields["response.headers.set-cookie"], "return nil");
+        if r.answers.auth.mode == AuthMode::ApiKey {
+            let key = format!("request.headers.{}", r.answers.auth.api_key.header);
+            assert_eq!(fields[key.as_str()], "return nil", "{}", r.label);
+        }
+    }
+}
+
+#[test]
 fn jwt_credential_is_keyed_by_issuer() {
     for r in rendered() {
         if r.answers.auth.mode != AuthMode::Jwt || r.answers.kong.edition != KongEdition::Oss {
