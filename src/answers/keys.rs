@@ -269,6 +269,95 @@ pub fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// Writes the answers reference in Markdown, from the schema.
+pub fn reference_markdown() -> String {
+    let required = super::load::REQUIRED;
+    let mut out = format!(
+        "# Answers reference\n\n\
+         Every key an answers file may set, with its type, default and meaning. This page is \
+         generated from gatekit's answers model, and the test suite fails when it is out of \
+         date.\n\n\
+         Keys are written as in `--set`: dotted, with `[]` for the items of a list \
+         (`--set services[0].path=/orders`). Without `--defaults`, these keys must come from \
+         the answers file, `--set` or a prompt: {}. Every other key falls back to its \
+         default.\n",
+        required
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let docs = reference();
+    let (general, grouped): (Vec<&KeyDoc>, Vec<&KeyDoc>) = docs.iter().partition(|d| {
+        !d.key.contains(['.', '[']) && d.kind != Kind::Group && !is_list_of_groups(d)
+    });
+    out.push_str("\n## General\n\n");
+    table(&mut out, &general);
+    let mut index = 0;
+    while index < grouped.len() {
+        let head = grouped[index];
+        let top = head.key.split(['.', '[']).next().unwrap_or_default();
+        let section: Vec<&KeyDoc> = grouped[index..]
+            .iter()
+            .take_while(|d| d.key.split(['.', '[']).next() == Some(top))
+            .copied()
+            .collect();
+        index += section.len();
+        out.push_str(&format!("\n## `{top}`\n\n{}\n\n", cell(&head.description)));
+        let rows: Vec<&KeyDoc> = section.into_iter().filter(|d| d.key != top).collect();
+        table(&mut out, &rows);
+    }
+    out
+}
+
+fn is_list_of_groups(doc: &KeyDoc) -> bool {
+    matches!(&doc.kind, Kind::List(inner) if **inner == Kind::Group)
+}
+
+fn table(out: &mut String, rows: &[&KeyDoc]) {
+    out.push_str("| Key | Type | Default | Description |\n| --- | --- | --- | --- |\n");
+    for doc in rows {
+        if doc.kind == Kind::Group {
+            continue;
+        }
+        let default = doc
+            .default
+            .as_ref()
+            .map(|v| format!("`{v}`"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            doc.key,
+            kind_name(&doc.kind),
+            default,
+            cell(&doc.description)
+        ));
+    }
+}
+
+fn kind_name(kind: &Kind) -> String {
+    match kind {
+        Kind::String => "text".to_string(),
+        Kind::Integer => "integer".to_string(),
+        Kind::Boolean => "`true` or `false`".to_string(),
+        Kind::Choice(choices) => choices
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Kind::List(inner) => format!("list of {}", kind_name(inner)),
+        Kind::Group => "group".to_string(),
+    }
+}
+
+/// Makes a description fit one table cell.
+fn cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

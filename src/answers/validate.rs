@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use super::model::{Answers, AuthMode, Environment, KongEdition, LogSink, Vendor};
+use super::model::{Answers, AuthMode, Environment, KongEdition, Vendor};
 use super::secrets;
 
 /// One invalid answer.
@@ -94,9 +94,7 @@ impl Validator {
                 "must list at most 50 origins",
             );
         }
-        if a.logging.sink == LogSink::Http {
-            self.url("logging.endpoint", &a.logging.endpoint, false);
-        }
+        self.url("logging.endpoint", &a.logging.endpoint, false);
         if a.network.trusted_proxies.is_empty() {
             self.fail(
                 "network.trusted_proxies",
@@ -163,108 +161,105 @@ impl Validator {
         }
     }
 
+    /// Checks every authentication setting, not only the selected mode's:
+    /// all of them are recorded in the answers file and may be switched on
+    /// later with a single `--set auth.mode=...`.
     fn check_auth(&mut self, a: &Answers) {
-        match a.auth.mode {
-            AuthMode::Jwt => {
-                let jwt = &a.auth.jwt;
-                self.url("auth.jwt.issuer", &jwt.issuer, false);
-                self.url("auth.jwt.jwks_uri", &jwt.jwks_uri, false);
-                if jwt.audiences.is_empty() || jwt.audiences.len() > 10 {
-                    self.fail(
-                        "auth.jwt.audiences",
-                        jwt.audiences.join(","),
-                        "must list 1 to 10 audiences, so that tokens minted for other APIs are rejected",
-                    );
-                }
-                for (i, audience) in jwt.audiences.iter().enumerate() {
-                    self.token(
-                        &format!("auth.jwt.audiences[{i}]"),
-                        audience,
-                        "letters, digits and `-._:/`",
-                    );
-                }
-                if jwt.algorithms.is_empty() {
-                    self.fail(
-                        "auth.jwt.algorithms",
-                        "",
-                        "must list at least one algorithm",
-                    );
-                }
-                for (i, alg) in jwt.algorithms.iter().enumerate() {
-                    if !JWT_ALGORITHMS.contains(&alg.as_str()) {
-                        self.fail(
-                            format!("auth.jwt.algorithms[{i}]"),
-                            alg,
-                            format!(
-                                "must be one of {}; `none` and HMAC algorithms are rejected because \
-                                 they need no key or a shared secret in the gateway",
-                                JWT_ALGORITHMS.join(", ")
-                            ),
-                        );
-                    }
-                }
-                self.unique(
-                    "auth.jwt.algorithms",
-                    jwt.algorithms.iter().map(String::as_str),
+        let jwt = &a.auth.jwt;
+        self.url("auth.jwt.issuer", &jwt.issuer, false);
+        self.url("auth.jwt.jwks_uri", &jwt.jwks_uri, false);
+        if jwt.audiences.is_empty() || jwt.audiences.len() > 10 {
+            self.fail(
+                "auth.jwt.audiences",
+                jwt.audiences.join(","),
+                "must list 1 to 10 audiences, so that tokens minted for other APIs are rejected",
+            );
+        }
+        for (i, audience) in jwt.audiences.iter().enumerate() {
+            self.token(
+                &format!("auth.jwt.audiences[{i}]"),
+                audience,
+                "letters, digits and `-._:/`",
+            );
+        }
+        if jwt.algorithms.is_empty() {
+            self.fail(
+                "auth.jwt.algorithms",
+                "",
+                "must list at least one algorithm",
+            );
+        }
+        for (i, alg) in jwt.algorithms.iter().enumerate() {
+            if !JWT_ALGORITHMS.contains(&alg.as_str()) {
+                self.fail(
+                    format!("auth.jwt.algorithms[{i}]"),
+                    alg,
+                    format!(
+                        "must be one of {}; `none` and HMAC algorithms are rejected because \
+                         they need no key or a shared secret in the gateway",
+                        JWT_ALGORITHMS.join(", ")
+                    ),
                 );
-                if !(60..=86_400).contains(&jwt.max_lifetime) {
-                    self.fail(
-                        "auth.jwt.max_lifetime",
-                        jwt.max_lifetime.to_string(),
-                        "must be between 60 and 86400 seconds",
-                    );
-                }
-            }
-            AuthMode::Introspection => {
-                self.url("auth.introspection.url", &a.auth.introspection.url, false);
-                self.url(
-                    "auth.introspection.issuer",
-                    &a.auth.introspection.issuer,
-                    false,
-                );
-                self.token(
-                    "auth.introspection.client_id",
-                    &a.auth.introspection.client_id,
-                    "letters, digits and `-._:/`",
-                );
-            }
-            AuthMode::ApiKey => {
-                let header = &a.auth.api_key.header;
-                let valid = !header.is_empty()
-                    && header.len() <= 64
-                    && header
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && !header.starts_with('-');
-                if !valid {
-                    self.fail(
-                        "auth.api_key.header",
-                        header,
-                        "must be a lowercase header name of letters, digits and `-` (underscores \
-                         are dropped or rejected by proxies)",
-                    );
-                }
-                if matches!(header.as_str(), "authorization" | "cookie" | "host") {
-                    self.fail(
-                        "auth.api_key.header",
-                        header,
-                        "must not reuse a standard header",
-                    );
-                }
-                self.check_api_consumers(a);
-            }
-            AuthMode::Mtls => self.subdomain("auth.mtls.ca_secret", &a.auth.mtls.ca_secret),
-            AuthMode::External => {
-                let url = &a.auth.external.url;
-                let loopback = url::Url::parse(url).ok().is_some_and(|u| {
-                    u.scheme() == "http"
-                        && u.host_str().is_some_and(|h| {
-                            h == "localhost" || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-                        })
-                });
-                self.url("auth.external.url", url, loopback);
             }
         }
+        self.unique(
+            "auth.jwt.algorithms",
+            jwt.algorithms.iter().map(String::as_str),
+        );
+        if !(60..=86_400).contains(&jwt.max_lifetime) {
+            self.fail(
+                "auth.jwt.max_lifetime",
+                jwt.max_lifetime.to_string(),
+                "must be between 60 and 86400 seconds",
+            );
+        }
+
+        self.url("auth.introspection.url", &a.auth.introspection.url, false);
+        self.url(
+            "auth.introspection.issuer",
+            &a.auth.introspection.issuer,
+            false,
+        );
+        self.token(
+            "auth.introspection.client_id",
+            &a.auth.introspection.client_id,
+            "letters, digits and `-._:/`",
+        );
+
+        let header = &a.auth.api_key.header;
+        let valid = !header.is_empty()
+            && header.len() <= 64
+            && header
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !header.starts_with('-');
+        if !valid {
+            self.fail(
+                "auth.api_key.header",
+                header,
+                "must be a lowercase header name of letters, digits and `-` (underscores \
+                 are dropped or rejected by proxies)",
+            );
+        } else if matches!(header.as_str(), "authorization" | "cookie" | "host") {
+            self.fail(
+                "auth.api_key.header",
+                header,
+                "must not reuse a standard header",
+            );
+        }
+
+        self.check_api_consumers(a);
+
+        self.subdomain("auth.mtls.ca_secret", &a.auth.mtls.ca_secret);
+
+        let url = &a.auth.external.url;
+        let loopback = url::Url::parse(url).ok().is_some_and(|u| {
+            u.scheme() == "http"
+                && u.host_str().is_some_and(|h| {
+                    h == "localhost" || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                })
+        });
+        self.url("auth.external.url", url, loopback);
     }
 
     fn check_api_consumers(&mut self, a: &Answers) {

@@ -510,3 +510,17 @@ fn answers_record_is_accepted_as_answers() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(snapshot_dir(&out), snapshot_dir(&other));
 }
+
+#[test]
+fn answers_reference_matches_the_model() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/answers.md");
+    let expected = gatekit::answers::keys::reference_markdown();
+    if std::env::var_os("GATEKIT_BLESS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/answers.md is out of date; regenerate it with `GATEKIT_BLESS=1 cargo test --test it answers_reference`"
+    );
+}

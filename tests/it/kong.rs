@@ -459,6 +459,7 @@ fn consumers_reach_only_their_services() {
 fn routes_serve_only_https_and_declared_methods() {
     for r in rendered() {
         for (service, answer) in list(&r.kong, "services").iter().zip(&r.answers.services) {
+            assert_eq!(service["url"], answer.upstream.as_str(), "{}", r.label);
             for route in list(service, "routes") {
                 assert_eq!(route["protocols"], serde_json::json!(["https"]));
                 assert_eq!(route["strip_path"], false);
@@ -523,7 +524,10 @@ fn upstream_tls_is_verified() {
             .filter_map(|c| c["id"].as_str())
             .collect();
         for service in list(&r.kong, "services") {
-            if service["protocol"] == "https" {
+            let https = service["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://"));
+            if https {
                 assert_eq!(service["tls_verify"], true, "{}", r.label);
                 let cas = list(service, "ca_certificates");
                 assert!(!cas.is_empty(), "{}", r.label);

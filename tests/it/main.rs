@@ -6,7 +6,10 @@ mod support;
 
 mod cli;
 mod generated;
+mod injection;
 mod kong;
 mod kong_schema;
+mod pty;
+mod readback;
 mod snapshots;
 mod validators;
