@@ -45,6 +45,18 @@ pub enum Command {
         gatekit render --answers .gatekit/answers.yaml --out . --check"
     )]
     Render(RenderArgs),
+    /// Bring a generated repository up to date with its blueprints and
+    /// answers, keeping your edits (a three-way merge).
+    #[command(
+        after_help = "Examples:\n  gatekit update\n  gatekit update --set rate_limit.per_second=50\n  \
+        gatekit update --blueprints ./org-blueprints\n  \
+        gatekit update --blueprints https://git.example.com/org/blueprints.git --blueprints-ref v2\n  \
+        gatekit update --dry-run\n  gatekit update --check\n\n\
+        Exit codes: 0 updated or already up to date, 1 an update is available (--check), \
+        2 invalid usage or input, 3 finished with conflicts, 4 could not run (a dirty tree, \
+        an unfinished merge, an I/O or git failure)."
+    )]
+    Update(UpdateArgs),
 }
 
 /// Where answers come from; shared by the commands that render.
@@ -68,10 +80,15 @@ pub struct AnswerArgs {
     /// Use built-in defaults for every answer not given, without prompting.
     #[arg(long)]
     pub defaults: bool,
-    /// Blueprint set: `builtin` or a directory laid out like gatekit's
-    /// `blueprints/` folder.
+    /// Blueprint set: `builtin`, a directory laid out like gatekit's
+    /// `blueprints/` folder, or a git repository URL.
     #[arg(long, value_name = "SOURCE", default_value = "builtin")]
     pub blueprints: String,
+    /// Tag, branch or commit of the git repository in `--blueprints`
+    /// (default: its default branch). With a ref, a local path is read as a
+    /// git repository.
+    #[arg(long, value_name = "REF")]
+    pub blueprints_ref: Option<String>,
 }
 
 impl AnswerArgs {
@@ -103,6 +120,12 @@ pub struct NewArgs {
     /// generates; other files are kept.
     #[arg(long)]
     pub force: bool,
+    /// Leave git alone. By default gatekit records the generated files as a
+    /// pristine commit, the base `gatekit update` merges from: as the first
+    /// commit of a new repository, or as a merge in progress in an existing
+    /// one.
+    #[arg(long)]
+    pub no_git: bool,
 }
 
 /// Arguments of `gatekit render`.
@@ -118,6 +141,37 @@ pub struct RenderArgs {
     /// differs from a fresh render.
     #[arg(long)]
     pub check: bool,
+}
+
+/// Arguments of `gatekit update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The generated repository (the folder with `.gatekit/answers.yaml`).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+    /// Change one answer, recorded in `.gatekit/answers.yaml`; repeatable.
+    /// Keys are dotted, with list indexes: `rate_limit.per_second=50`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Blueprint set: `builtin`, a directory or a git repository URL
+    /// (default: the source recorded in `.gatekit/answers.yaml`).
+    #[arg(long, value_name = "SOURCE")]
+    pub blueprints: Option<String>,
+    /// Tag, branch or commit of the git repository (default: the recorded
+    /// ref when the source is the recorded one, else the default branch).
+    #[arg(long, value_name = "REF")]
+    pub blueprints_ref: Option<String>,
+    /// Print the plan and the diff; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write nothing; exit 1 when an update is available (for CI).
+    #[arg(long)]
+    pub check: bool,
+    /// Run even with uncommitted changes. `git merge --abort` then cannot
+    /// tell them apart from the update: commit or stash first if you may
+    /// need to undo.
+    #[arg(long)]
+    pub allow_dirty: bool,
 }
 
 /// Vendor names accepted by `--vendor`.

@@ -4,6 +4,7 @@ use crate::answers::AnswersError;
 use crate::answers::prompt::PromptError;
 use crate::blueprint::BlueprintError;
 use crate::output::OutputError;
+use crate::update::UpdateError;
 
 /// Process exit codes, the same for every command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,9 @@ pub enum Error {
     /// A prompt failed.
     #[error("prompt failed: {0}")]
     Prompt(#[from] PromptError),
+    /// `update` could not run or did not finish.
+    #[error(transparent)]
+    Update(#[from] UpdateError),
     /// Any other invalid usage.
     #[error("{0}")]
     Usage(String),
@@ -58,6 +62,10 @@ impl Error {
             Error::Output(_) => Code::Invalid,
             Error::Prompt(PromptError::Cancelled) => Code::Invalid,
             Error::Prompt(_) => Code::CouldNotRun,
+            Error::Update(UpdateError::NotGenerated(_) | UpdateError::NoRecord(_)) => Code::Invalid,
+            Error::Update(UpdateError::Output(OutputError::Io { .. })) => Code::CouldNotRun,
+            Error::Update(UpdateError::Output(_)) => Code::Invalid,
+            Error::Update(_) => Code::CouldNotRun,
         }
     }
 }

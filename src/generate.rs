@@ -3,6 +3,7 @@
 
 use crate::answers::prompt::{self, Prompter};
 use crate::answers::{self, Answers, Loaded, Sources};
+use crate::blueprint::git::{GitSet, Resolved};
 use crate::blueprint::render::{self, Planned};
 use crate::blueprint::{Blueprints, Origin, SetFiles, SourceSpec};
 use crate::error::Error;
@@ -46,19 +47,38 @@ pub fn resolve_answers(
     Ok((answers, loaded))
 }
 
-/// Loads a blueprint set.
+/// Loads a blueprint set. A git source is cloned into a temporary folder
+/// that is removed before this returns.
 pub fn load_blueprints(spec: &SourceSpec) -> Result<(Blueprints, Origin), Error> {
-    let files = SetFiles::load(spec)?;
-    let blueprints = Blueprints::parse(files)?;
     let source = match spec {
         SourceSpec::Builtin => "builtin".to_string(),
         SourceSpec::Dir(path) => path.display().to_string(),
+        SourceSpec::Git { url, git_ref } => {
+            let set = GitSet::clone(url)?;
+            let resolved = set.resolve(git_ref.as_deref())?;
+            return load_from_git(&set, &resolved);
+        }
     };
+    let files = SetFiles::load(spec)?;
+    let blueprints = Blueprints::parse(files)?;
     let origin = Origin {
         source,
         version: blueprints.meta.version.clone(),
         git_ref: None,
         commit: None,
+    };
+    Ok((blueprints, origin))
+}
+
+/// Loads the set of a cloned repository at a resolved ref, recording the
+/// ref and its commit.
+pub fn load_from_git(set: &GitSet, resolved: &Resolved) -> Result<(Blueprints, Origin), Error> {
+    let blueprints = Blueprints::parse(set.files(&resolved.commit)?)?;
+    let origin = Origin {
+        source: set.recorded_url(),
+        version: blueprints.meta.version.clone(),
+        git_ref: Some(resolved.name.clone()),
+        commit: Some(resolved.commit.clone()),
     };
     Ok((blueprints, origin))
 }

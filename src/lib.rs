@@ -14,6 +14,7 @@ pub mod output;
 pub mod record;
 pub mod tree;
 pub mod ui;
+pub mod update;
 pub mod yaml;
 
 use cli::{Cli, Command};
@@ -30,6 +31,7 @@ pub fn run(cli: &Cli) -> Code {
             commands::new::run(args, prompter)
         }
         Command::Render(args) => commands::render::run(args),
+        Command::Update(args) => update::run(args),
     };
     match result {
         Ok(code) => code,

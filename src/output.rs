@@ -1,8 +1,9 @@
 //! Writing a generated tree to disk, and comparing it with what is there.
 //!
-//! Writes never follow a symbolic link below the output folder, never leave
-//! it, and never delete a file. Each file is written to a temporary file in
-//! its own folder and renamed into place, so a reader never sees half a file.
+//! Writes never follow a symbolic link below the output folder and never
+//! leave it; only `update` deletes, through [`remove_file`]. Each file is
+//! written to a temporary file in its own folder and renamed into place, so a
+//! reader never sees half a file.
 
 use std::fs;
 use std::io::Write;
@@ -131,6 +132,26 @@ pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), Output
         path: target.clone(),
         source: e.error,
     })?;
+    Ok(())
+}
+
+/// Deletes one file, never through a symbolic link, then the folders it
+/// leaves empty, up to `root`. A file that is already gone is not an error.
+pub fn remove_file(root: &Path, relative: &str) -> Result<(), OutputError> {
+    check_target(root, relative)?;
+    let target = root.join(relative);
+    match fs::remove_file(&target) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(io("delete", &target)(err)),
+    }
+    let mut dir = target.parent();
+    while let Some(folder) = dir {
+        if folder == root || fs::remove_dir(folder).is_err() {
+            break;
+        }
+        dir = folder.parent();
+    }
     Ok(())
 }
 

@@ -133,6 +133,16 @@ pub enum AnswersError {
         /// Its schema version.
         found: u64,
     },
+    /// An older schema version cannot be migrated.
+    #[error("{}: cannot migrate answers from schema version {from}: {message}", path.display())]
+    Migration {
+        /// The file.
+        path: PathBuf,
+        /// The version the failing step starts from.
+        from: u32,
+        /// Why.
+        message: String,
+    },
     /// One or more answers are invalid.
     #[error("invalid answers:\n{}", list(.0))]
     Invalid(Vec<Located>),
@@ -358,25 +368,76 @@ fn read_file(
     Ok((tree, record, migrated_from))
 }
 
+/// One schema migration: rewrites an answers mapping from version `from`
+/// to `from + 1`.
+struct Migration {
+    /// The version it starts from.
+    from: u32,
+    /// Rewrites the mapping, or returns why it cannot.
+    apply: fn(&mut serde_json::Map<String, Value>) -> Result<(), String>,
+}
+
+/// Every migration, oldest first. The list is empty because version 1 is the
+/// first schema. A change to the answers model that renames or restructures
+/// keys raises [`SCHEMA_VERSION`] and adds its step here.
+const MIGRATIONS: &[Migration] = &[];
+
 /// Brings an answers mapping to the current schema version. Returns the
 /// version it was migrated from, if it was older.
 fn migrate(
     map: &mut serde_json::Map<String, Value>,
     path: &Path,
 ) -> Result<Option<u32>, AnswersError> {
-    let found = match map.get("schema_version") {
-        None => return Ok(None),
-        Some(value) => value.as_u64(),
+    migrate_with(map, path, MIGRATIONS, SCHEMA_VERSION)
+}
+
+/// Applies `steps` one version at a time up to `current`, then stamps the
+/// mapping with `current`. A mapping without `schema_version` is taken as
+/// current, so hand-written answers files need not carry one.
+fn migrate_with(
+    map: &mut serde_json::Map<String, Value>,
+    path: &Path,
+    steps: &[Migration],
+    current: u32,
+) -> Result<Option<u32>, AnswersError> {
+    // A missing or non-integer version is left to deserialisation, which
+    // reports a wrong type with its line.
+    let Some(found) = map.get("schema_version").and_then(Value::as_u64) else {
+        return Ok(None);
     };
-    match found {
-        Some(version) if version > u64::from(SCHEMA_VERSION) => Err(AnswersError::TooNew {
+    if found > u64::from(current) {
+        return Err(AnswersError::TooNew {
             path: path.to_path_buf(),
-            found: version,
-        }),
-        // Version 1 is the first schema: there is nothing older to migrate
-        // yet. Each later version adds a step here that rewrites the mapping.
-        _ => Ok(None),
+            found,
+        });
     }
+    // `found` is at most `current`, a u32.
+    let found = found as u32;
+    if found == current {
+        return Ok(None);
+    }
+    let mut version = found;
+    while version < current {
+        let step =
+            steps
+                .iter()
+                .find(|s| s.from == version)
+                .ok_or_else(|| AnswersError::Migration {
+                    path: path.to_path_buf(),
+                    from: version,
+                    message:
+                        "gatekit never wrote this schema version, so there is no migration from it"
+                            .to_string(),
+                })?;
+        (step.apply)(map).map_err(|message| AnswersError::Migration {
+            path: path.to_path_buf(),
+            from: version,
+            message,
+        })?;
+        version += 1;
+    }
+    map.insert("schema_version".to_string(), Value::from(current));
+    Ok(Some(found))
 }
 
 fn apply_set(tree: &mut Value, arg: &str, state: &mut State) {
@@ -706,6 +767,72 @@ mod tests {
         let f = file(&format!("{MINIMAL}project: again\n"));
         let err = load(&sources(&f, &[])).unwrap_err().to_string();
         assert!(err.contains("appears more than once"), "{err}");
+    }
+
+    /// A synthetic version 2 that renamed `rate_limit.rps` to
+    /// `rate_limit.per_second`, to drive the migration steps.
+    fn rename_rps(map: &mut serde_json::Map<String, Value>) -> Result<(), String> {
+        let limits = map
+            .get_mut("rate_limit")
+            .and_then(Value::as_object_mut)
+            .ok_or("rate_limit is missing")?;
+        if let Some(rps) = limits.remove("rps") {
+            limits.insert("per_second".to_string(), rps);
+        }
+        Ok(())
+    }
+
+    fn mapping(text: &str) -> serde_json::Map<String, Value> {
+        match serde_json::from_str(text).unwrap() {
+            Value::Object(map) => map,
+            _ => panic!("not a mapping"),
+        }
+    }
+
+    #[test]
+    fn older_schema_migrated_step_by_step() {
+        let steps = [Migration {
+            from: 1,
+            apply: rename_rps,
+        }];
+        let mut map = mapping(r#"{"schema_version": 1, "rate_limit": {"rps": 7}}"#);
+        let from = migrate_with(&mut map, Path::new("a.yaml"), &steps, 2).unwrap();
+        assert_eq!(from, Some(1));
+        assert_eq!(map["schema_version"], 2);
+        assert_eq!(map["rate_limit"]["per_second"], 7);
+        assert!(map["rate_limit"].get("rps").is_none());
+    }
+
+    #[test]
+    fn current_schema_untouched() {
+        let mut map = mapping(r#"{"schema_version": 1, "rate_limit": {"rps": 7}}"#);
+        let from = migrate_with(&mut map, Path::new("a.yaml"), &[], 1).unwrap();
+        assert_eq!(from, None);
+        assert_eq!(map["rate_limit"]["rps"], 7);
+    }
+
+    #[test]
+    fn unknown_old_schema_rejected() {
+        let mut map = mapping(r#"{"schema_version": 0}"#);
+        let err = migrate_with(&mut map, Path::new("a.yaml"), &[], 1).unwrap_err();
+        assert!(
+            matches!(err, AnswersError::Migration { from: 0, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn failing_step_names_version() {
+        let steps = [Migration {
+            from: 1,
+            apply: rename_rps,
+        }];
+        let mut map = mapping(r#"{"schema_version": 1}"#);
+        let err = migrate_with(&mut map, Path::new("a.yaml"), &steps, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schema version 1"), "{err}");
+        assert!(err.contains("rate_limit is missing"), "{err}");
     }
 
     #[test]

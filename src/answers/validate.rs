@@ -75,6 +75,13 @@ impl Validator {
         self.unique("stages", a.stages.iter().map(String::as_str));
         for (i, stage) in a.stages.iter().enumerate() {
             self.label(&format!("stages[{i}]"), stage, 16);
+            if stage == "shared" {
+                self.fail(
+                    format!("stages[{i}]"),
+                    stage,
+                    "is reserved: terraform/live/shared holds the resources every stage shares",
+                );
+            }
         }
 
         self.check_auth(a);

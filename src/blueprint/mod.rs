@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod escape;
+pub mod git;
 pub mod manifest;
 pub mod paths;
 pub mod render;
@@ -25,6 +26,16 @@ pub enum BlueprintError {
     Manifest {
         /// File in the set.
         file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A git ref that cannot be resolved or read.
+    #[error("blueprint repository {url}, ref {git_ref}: {message}")]
+    GitRef {
+        /// Repository URL, without credentials.
+        url: String,
+        /// The ref.
+        git_ref: String,
         /// What is wrong.
         message: String,
     },

@@ -1,5 +1,5 @@
-//! Where a blueprint set comes from: the copy built into the binary, or a
-//! directory with the same layout.
+//! Where a blueprint set comes from: the copy built into the binary, a
+//! directory with the same layout, or a git repository at a ref.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,14 +25,48 @@ pub enum SourceSpec {
     /// A local directory laid out like `blueprints/`, with an optional
     /// `pipelines/` folder inside it.
     Dir(PathBuf),
+    /// A git repository with the set at its root, cloned into a temporary
+    /// folder.
+    Git {
+        /// URL, or the path of a local repository.
+        url: String,
+        /// Tag, branch or commit; `None` means the default branch.
+        git_ref: Option<String>,
+    },
 }
 
 impl SourceSpec {
-    /// Parses a `--blueprints` value.
+    /// Parses a `--blueprints` value: `builtin`, a git URL, or a folder.
     pub fn parse(value: Option<&str>) -> SourceSpec {
         match value {
             None | Some("builtin") => SourceSpec::Builtin,
+            Some(url) if super::git::is_remote(url) => SourceSpec::Git {
+                url: url.to_string(),
+                git_ref: None,
+            },
             Some(path) => SourceSpec::Dir(PathBuf::from(path)),
+        }
+    }
+
+    /// Parses `--blueprints` with `--blueprints-ref`. A ref makes any
+    /// source but `builtin` a git repository, so that a local clone can be
+    /// used at a tag.
+    pub fn parse_with_ref(
+        value: Option<&str>,
+        git_ref: Option<&str>,
+    ) -> Result<SourceSpec, BlueprintError> {
+        let Some(git_ref) = git_ref else {
+            return Ok(Self::parse(value));
+        };
+        match value {
+            None | Some("builtin") => Err(BlueprintError::Source(
+                "--blueprints-ref needs a git repository in --blueprints; the built-in set has no refs"
+                    .to_string(),
+            )),
+            Some(url) => Ok(SourceSpec::Git {
+                url: url.to_string(),
+                git_ref: Some(git_ref.to_string()),
+            }),
         }
     }
 }
@@ -62,11 +96,17 @@ pub struct SetFiles {
 }
 
 impl SetFiles {
-    /// Loads the files of a source.
+    /// Loads the files of a source. A git source is cloned and read at its
+    /// ref; [`GitSet`](super::git::GitSet) also returns the commit.
     pub fn load(spec: &SourceSpec) -> Result<SetFiles, BlueprintError> {
         match spec {
             SourceSpec::Builtin => Ok(Self::builtin()),
             SourceSpec::Dir(path) => Self::from_dir(path),
+            SourceSpec::Git { url, git_ref } => {
+                let set = super::git::GitSet::clone(url)?;
+                let resolved = set.resolve(git_ref.as_deref())?;
+                set.files(&resolved.commit)
+            }
         }
     }
 
@@ -89,16 +129,42 @@ impl SetFiles {
         }
         let mut files = BTreeMap::new();
         read_dir(root, root, &mut files)?;
-        if !files.keys().any(|k| k.starts_with("pipelines/")) {
-            collect_embedded(&BUILTIN_PIPELINES, "pipelines/", &mut files);
-        }
-        Ok(SetFiles { files })
+        Ok(with_builtin_pipelines(files))
     }
 
     /// Returns the text of a file in the set.
     pub fn get(&self, path: &str) -> Option<&str> {
         self.files.get(path).map(String::as_str)
     }
+}
+
+/// Completes a set with the built-in pipelines when it has no `pipelines/`
+/// folder of its own.
+pub(super) fn with_builtin_pipelines(mut files: BTreeMap<String, String>) -> SetFiles {
+    if !files.keys().any(|k| k.starts_with("pipelines/")) {
+        collect_embedded(&BUILTIN_PIPELINES, "pipelines/", &mut files);
+    }
+    SetFiles { files }
+}
+
+/// Rejects a file larger than a set may contain.
+pub(super) fn check_size(path: &str, size: u64) -> Result<(), BlueprintError> {
+    if size > MAX_FILE_BYTES {
+        return Err(BlueprintError::Source(format!(
+            "{path} is larger than {MAX_FILE_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// Rejects a set with more files than a set may contain.
+pub(super) fn check_count(root: &str, count: usize) -> Result<(), BlueprintError> {
+    if count > MAX_FILES {
+        return Err(BlueprintError::Source(format!(
+            "{root} contains more than {MAX_FILES} files"
+        )));
+    }
+    Ok(())
 }
 
 fn collect_embedded(dir: &Dir<'_>, prefix: &str, out: &mut BTreeMap<String, String>) {
@@ -139,12 +205,7 @@ fn read_dir(
             read_dir(root, &path, out)?;
         } else if kind.is_file() {
             let size = entry.metadata().map_err(|e| io_error(&path, e))?.len();
-            if size > MAX_FILE_BYTES {
-                return Err(BlueprintError::Source(format!(
-                    "{} is larger than {MAX_FILE_BYTES} bytes",
-                    path.display()
-                )));
-            }
+            check_size(&path.display().to_string(), size)?;
             let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
             let Ok(text) = String::from_utf8(bytes) else {
                 continue;
@@ -155,12 +216,7 @@ fn read_dir(
                 .to_string_lossy()
                 .replace('\\', "/");
             out.insert(relative, text);
-            if out.len() > MAX_FILES {
-                return Err(BlueprintError::Source(format!(
-                    "{} holds more than {MAX_FILES} files",
-                    root.display()
-                )));
-            }
+            check_count(&root.display().to_string(), out.len())?;
         }
     }
     Ok(())

@@ -19,7 +19,10 @@ pub fn run(args: &NewArgs, prompter: Option<&mut dyn Prompter>) -> Result<Code, 
         prompter
     };
     let (answers, _) = generate::resolve_answers(&sources, prompter)?;
-    let spec = SourceSpec::parse(Some(&args.answers.blueprints));
+    let spec = SourceSpec::parse_with_ref(
+        Some(&args.answers.blueprints),
+        args.answers.blueprints_ref.as_deref(),
+    )?;
     let (blueprints, origin) = generate::load_blueprints(&spec)?;
     let generated = generate::generate(&blueprints, &origin, &answers)?;
     output::write_tree(&args.path, &generated.tree)?;
@@ -30,6 +33,17 @@ pub fn run(args: &NewArgs, prompter: Option<&mut dyn Prompter>) -> Result<Code, 
         answers.environment.as_str(),
         args.path.display()
     ));
+
+    if !args.no_git {
+        let set = format!("{} {}", blueprints.meta.name, origin.version);
+        if let Err(err) = crate::update::start::start(&args.path, &generated.tree, &set) {
+            ui::warning(&format!(
+                "the files are written, but recording the pristine render in git failed: {err}; \
+                 the first `gatekit update` then re-renders its base from .gatekit/answers.yaml \
+                 while the recorded blueprints are available"
+            ));
+        }
+    }
     ui::status("next: read README.md there for the one-time setup steps");
     Ok(Code::Ok)
 }

@@ -16,7 +16,10 @@ use crate::{generate, ui};
 pub fn run(args: &RenderArgs) -> Result<Code, Error> {
     let sources = super::sources(&args.answers, Some(&args.out));
     let (answers, _) = generate::resolve_answers(&sources, None)?;
-    let spec = SourceSpec::parse(Some(&args.answers.blueprints));
+    let spec = SourceSpec::parse_with_ref(
+        Some(&args.answers.blueprints),
+        args.answers.blueprints_ref.as_deref(),
+    )?;
     let (blueprints, origin) = generate::load_blueprints(&spec)?;
     let generated = generate::generate(&blueprints, &origin, &answers)?;
     let stale = stale_files(&args.out, &generated.tree);
