@@ -1,6 +1,7 @@
 //! Answers: the typed model every template reads, how it is loaded and
 //! validated, and the interactive prompts that fill it in.
 
+pub mod cloud;
 pub mod keys;
 pub mod load;
 pub mod model;

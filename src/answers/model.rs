@@ -578,14 +578,42 @@ pub struct Terraform {
 pub struct Aws {
     /// AWS region, for example `eu-west-1`.
     pub region: String,
+    /// AWS account ID (12 digits) the gateway is deployed to. The generated
+    /// Terraform refuses to run with credentials for any other account.
+    pub account_id: String,
+    /// API Gateway flavour: `rest` (REST API with request validation and a
+    /// WAF web ACL), `http` (HTTP API with a native JWT authorizer, but no
+    /// WAF) or `auto`, which picks `rest` unless `auth.mode` is `jwt` with an
+    /// issuer other than Amazon Cognito, since only HTTP APIs verify such
+    /// tokens natively.
+    pub api_type: AwsApiType,
+    /// Turn on the REST API stage cache (encrypted, keyed by the caller's
+    /// credentials). Off by default: a cache trades freshness for latency
+    /// and is not a security control.
+    pub cache: bool,
 }
 
 impl Default for Aws {
     fn default() -> Self {
         Self {
             region: "eu-west-1".to_string(),
+            account_id: "123456789012".to_string(),
+            api_type: AwsApiType::Auto,
+            cache: false,
         }
     }
+}
+
+/// AWS API Gateway flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AwsApiType {
+    /// `rest` unless the token issuer needs the HTTP API's JWT authorizer.
+    Auto,
+    /// REST API (API Gateway v1).
+    Rest,
+    /// HTTP API (API Gateway v2).
+    Http,
 }
 
 /// Google Cloud settings.

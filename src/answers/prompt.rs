@@ -205,6 +205,10 @@ impl Flow<'_> {
                 self.text("gcp.project", "Google Cloud project ID")?;
                 self.text("gcp.region", "Google Cloud region")?;
             }
+            Vendor::Aws => {
+                self.text("aws.region", "AWS region")?;
+                self.text("aws.account_id", "AWS account ID (12 digits)")?;
+            }
             _ if environment != Environment::OnPrem => self.text("aws.region", "AWS region")?,
             _ => {}
         }

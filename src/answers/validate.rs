@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use super::model::{Answers, AuthMode, Environment, KongEdition, Vendor};
+use super::model::{Answers, AuthMode, Environment, KongEdition, TlsVersion, Vendor};
 use super::secrets;
 
 /// One invalid answer.
@@ -125,7 +125,93 @@ impl Validator {
             self.bucket("terraform.state_bucket", &a.terraform.state_bucket);
         }
         self.aws_region("aws.region", &a.aws.region);
+        self.aws_account("aws.account_id", &a.aws.account_id);
         self.gcp(a);
+        self.check_managed_vendor(a);
+    }
+
+    /// Rejects answers the AWS and Apigee blueprints cannot render faithfully.
+    fn check_managed_vendor(&mut self, a: &Answers) {
+        match a.vendor {
+            Vendor::Aws => {
+                if let Err(rule) = super::cloud::aws_plan(a) {
+                    let key = if a.auth.mode == AuthMode::Jwt || a.auth.mode == AuthMode::ApiKey {
+                        "aws.api_type"
+                    } else {
+                        "auth.mode"
+                    };
+                    let value = match key {
+                        "aws.api_type" => format!("{:?}", a.aws.api_type).to_lowercase(),
+                        _ => auth_mode_name(a.auth.mode).to_string(),
+                    };
+                    self.fail(key, value, rule);
+                }
+                if a.tls.min_version == TlsVersion::V1_3 {
+                    self.fail(
+                        "tls.min_version",
+                        "1.3",
+                        "must be 1.2 on AWS: the TLS_1_2 security policy of API Gateway custom \
+                         domains also accepts TLS 1.3, and TLS 1.3-only policies are not rendered",
+                    );
+                }
+                // API Gateway reads API keys from this header only.
+                if a.auth.mode == AuthMode::ApiKey && a.auth.api_key.header != "x-api-key" {
+                    self.fail(
+                        "auth.api_key.header",
+                        &a.auth.api_key.header,
+                        "must be `x-api-key` on AWS API Gateway, the only header it reads API keys from",
+                    );
+                }
+            }
+            Vendor::Apigee => {
+                if let Err(rule) = super::cloud::apigee_auth_policy(a.auth.mode) {
+                    self.fail("auth.mode", auth_mode_name(a.auth.mode), rule);
+                }
+                for (i, service) in a.services.iter().enumerate() {
+                    if service.upstream.starts_with("http://") {
+                        self.fail(
+                            format!("services[{i}].upstream"),
+                            &service.upstream,
+                            "must use https on Apigee, whose target endpoints enforce TLS to every backend",
+                        );
+                    }
+                }
+                if a.environment == Environment::Cloud {
+                    for (i, domain) in a.tls.domains.iter().enumerate() {
+                        if domain.starts_with("*.") {
+                            self.fail(
+                                format!("tls.domains[{i}]"),
+                                domain,
+                                "must not be a wildcard on Apigee X, whose load balancer uses \
+                                 Google-managed certificates, which cover exact names only",
+                            );
+                        }
+                    }
+                }
+                // A TargetServer holds a host and port only, so a base path would be lost.
+                for (i, service) in a.services.iter().enumerate() {
+                    let has_path = url::Url::parse(&service.upstream)
+                        .is_ok_and(|u| !matches!(u.path(), "" | "/"));
+                    if has_path {
+                        self.fail(
+                            format!("services[{i}].upstream"),
+                            &service.upstream,
+                            "must not have a path on Apigee, whose TargetServers hold only the \
+                             host and port; serve the service at the upstream's root",
+                        );
+                    }
+                }
+                // VerifyJWT checks a single <Audience> value.
+                if a.auth.mode == AuthMode::Jwt && a.auth.jwt.audiences.len() > 1 {
+                    self.fail(
+                        "auth.jwt.audiences",
+                        a.auth.jwt.audiences.join(","),
+                        "must list exactly one audience on Apigee, whose VerifyJWT policy checks one",
+                    );
+                }
+            }
+            Vendor::Kong | Vendor::Envoy | Vendor::Nginx => {}
+        }
     }
 
     /// Rejects any string answer that looks like a credential.
@@ -739,6 +825,13 @@ impl Validator {
         }
     }
 
+    fn aws_account(&mut self, key: &str, value: &str) {
+        let valid = value.len() == 12 && value.chars().all(|c| c.is_ascii_digit());
+        if !valid {
+            self.fail(key, value, "must be a 12-digit AWS account ID");
+        }
+    }
+
     fn unique<'a>(&mut self, key: &str, values: impl Iterator<Item = &'a str>) {
         let mut seen = HashSet::new();
         for value in values {
@@ -746,6 +839,16 @@ impl Validator {
                 self.fail(key, value, "must not repeat a value");
             }
         }
+    }
+}
+
+fn auth_mode_name(mode: AuthMode) -> &'static str {
+    match mode {
+        AuthMode::Jwt => "jwt",
+        AuthMode::Introspection => "introspection",
+        AuthMode::ApiKey => "api-key",
+        AuthMode::Mtls => "mtls",
+        AuthMode::External => "external",
     }
 }
 
@@ -913,6 +1016,39 @@ mod tests {
         a.auth.mode = AuthMode::ApiKey;
         a.auth.api_key.consumers[0].services = vec!["payments".to_string()];
         assert_eq!(keys(&a), vec!["auth.api_key.consumers[0].services[0]"]);
+    }
+
+    #[test]
+    fn aws_rejects_unsupported_answers() {
+        let mut a = valid_answers();
+        a.vendor = Vendor::Aws;
+        assert_eq!(keys(&a), Vec::<String>::new());
+        a.auth.mode = AuthMode::ApiKey;
+        a.auth.api_key.header = "x-client-key".to_string();
+        a.tls.min_version = TlsVersion::V1_3;
+        assert_eq!(keys(&a), vec!["tls.min_version", "auth.api_key.header"]);
+        a.auth.mode = AuthMode::Mtls;
+        a.tls.min_version = TlsVersion::V1_2;
+        assert_eq!(keys(&a), vec!["auth.mode"]);
+        a.aws.account_id = "12345".to_string();
+        assert_eq!(keys(&a), vec!["aws.account_id", "auth.mode"]);
+    }
+
+    #[test]
+    fn apigee_rejects_paths_and_plain_http() {
+        let mut a = valid_answers();
+        a.vendor = Vendor::Apigee;
+        assert_eq!(keys(&a), Vec::<String>::new());
+        a.services[0].upstream = "https://orders.example.com/v1".to_string();
+        assert_eq!(keys(&a), vec!["services[0].upstream"]);
+        a.services[0].upstream = "http://127.0.0.1:8080".to_string();
+        a.services[0].plaintext = true;
+        assert_eq!(keys(&a), vec!["services[0].upstream"]);
+        a.services[0].upstream = "https://orders.example.com:8443".to_string();
+        a.tls.domains = vec!["*.example.com".to_string()];
+        assert_eq!(keys(&a), vec!["tls.domains[0]"]);
+        a.environment = Environment::Hybrid;
+        assert_eq!(keys(&a), Vec::<String>::new());
     }
 
     #[test]

@@ -423,6 +423,8 @@ fn derived(answers: &Answers) -> Json {
         "any_public": answers.services.iter().any(|s| s.public),
         "methods": methods,
         "body_limit_bytes": u64::from(answers.body_limit_kb) * 1024,
+        "aws": crate::answers::cloud::aws_plan(answers).ok(),
+        "apigee_auth": crate::answers::cloud::apigee_auth_policy(answers.auth.mode).ok(),
     })
 }
 

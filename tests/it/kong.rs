@@ -52,12 +52,31 @@ fn rendered() -> &'static [Rendered] {
     RENDERED.get_or_init(render_all)
 }
 
+/// The Kong combinations with GitHub Actions, one per environment.
+fn kong_combos() -> Vec<support::Combo> {
+    support::combos()
+        .into_iter()
+        .filter(|c| c.vendor == Vendor::Kong && c.ci == gatekit::answers::Ci::Github)
+        .collect()
+}
+
+/// Renders the answer variations beyond the defaults, for whole-tree checks
+/// such as the Terraform tests. Names are the environment and the answers.
+pub fn variants() -> Vec<(String, gatekit::generate::Generated)> {
+    let mut out = Vec::new();
+    for combo in kong_combos() {
+        for extra in VARIATIONS.iter().filter(|extra| !extra.is_empty()) {
+            let answers = support::answers(combo, extra);
+            let name = format!("{} {}", combo.environment.as_str(), extra.join(" "));
+            out.push((name, support::render_answers(&answers)));
+        }
+    }
+    out
+}
+
 fn render_all() -> Vec<Rendered> {
     let mut out = Vec::new();
-    for combo in support::combos() {
-        if combo.vendor != Vendor::Kong || combo.ci != gatekit::answers::Ci::Github {
-            continue;
-        }
+    for combo in kong_combos() {
         for extra in VARIATIONS {
             let answers = support::answers(combo, extra);
             let generated = support::render_answers(&answers);

@@ -4,6 +4,8 @@
 
 mod support;
 
+mod apigee;
+mod aws;
 mod cli;
 mod generated;
 mod injection;

@@ -153,8 +153,35 @@ fn xml(text: &str) -> Result<Tree, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut stack: Vec<Vec<(Tree, Tree)>> = vec![Vec::new()];
+    // quick-xml reports `a &amp; b` as text, an entity reference and text
+    // again; they are joined into the one text node a consumer reads.
+    let mut pending = String::new();
     loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
+        let event = reader.read_event().map_err(|e| e.to_string())?;
+        match event {
+            Event::Text(t) => {
+                let text = t.decode().map_err(|e| e.to_string())?;
+                let text = quick_xml::escape::unescape(&text).map_err(|e| e.to_string())?;
+                pending.push_str(&text);
+                continue;
+            }
+            Event::GeneralRef(r) => {
+                let name = r.decode().map_err(|e| e.to_string())?;
+                let entity = format!("&{name};");
+                let resolved = quick_xml::escape::unescape(&entity).map_err(|e| e.to_string())?;
+                pending.push_str(&resolved);
+                continue;
+            }
+            _ => {}
+        }
+        if !pending.trim().is_empty() {
+            stack
+                .last_mut()
+                .ok_or("unbalanced")?
+                .push((Tree::Other("text".into()), Tree::Str(pending.clone())));
+        }
+        pending.clear();
+        match event {
             Event::Start(e) => {
                 let entry = xml_element(&e)?;
                 stack.last_mut().ok_or("unbalanced")?.push(entry);
@@ -168,18 +195,6 @@ fn xml(text: &str) -> Result<Tree, String> {
                 let children = stack.pop().ok_or("unbalanced")?;
                 let top = stack.last_mut().ok_or("unbalanced")?;
                 top.push((Tree::Other("children".into()), Tree::Map(children)));
-            }
-            Event::Text(t) => {
-                let text = t.decode().map_err(|e| e.to_string())?;
-                let text = quick_xml::escape::unescape(&text)
-                    .map_err(|e| e.to_string())?
-                    .into_owned();
-                if !text.trim().is_empty() {
-                    stack
-                        .last_mut()
-                        .ok_or("unbalanced")?
-                        .push((Tree::Other("text".into()), Tree::Str(text)));
-                }
             }
             Event::Eof => break,
             _ => {}

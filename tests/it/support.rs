@@ -201,3 +201,62 @@ pub fn files_with<'a>(generated: &'a Generated, suffixes: &[&str]) -> Vec<(&'a s
         })
         .collect()
 }
+
+/// Returns the error message of answers that must not validate: the
+/// built-in defaults with project `payments` and `sets` applied.
+pub fn rejection(sets: &[&str]) -> String {
+    let sources = answers::Sources {
+        file: None,
+        sets: sets.iter().map(|s| (*s).to_string()).collect(),
+        defaults: true,
+        project_fallback: Some("payments".to_string()),
+    };
+    match generate::resolve_answers(&sources, None) {
+        Ok(_) => panic!("answers {sets:?} validated"),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Renders one `vendor` repository per case of environment and `--set`
+/// values, named after the case for assertion messages.
+pub fn render_cases(vendor: Vendor, cases: &[(Environment, &[&str])]) -> Vec<(String, Generated)> {
+    cases
+        .iter()
+        .map(|(environment, sets)| {
+            let combo = Combo {
+                vendor,
+                environment: *environment,
+                ci: Ci::Github,
+            };
+            let name = format!("{} {}", environment.as_str(), sets.join(" "));
+            (name, render_answers(&answers(combo, sets)))
+        })
+        .collect()
+}
+
+/// Returns the text of a generated file, failing when it is missing.
+pub fn text<'a>(generated: &'a Generated, path: &str) -> &'a str {
+    generated
+        .tree
+        .text(path)
+        .unwrap_or_else(|| panic!("{path} is not generated"))
+}
+
+/// Renders of answer variants beyond the default combinations, so that
+/// whole-tree checks (Terraform, for one) also reach the branches only
+/// those answers select. Names start with the vendor.
+pub fn answer_variants() -> Vec<(String, Generated)> {
+    let mut out = Vec::new();
+    for (vendor, variants) in [
+        ("aws", crate::aws::variants()),
+        ("apigee", crate::apigee::variants()),
+        ("kong", crate::kong::variants()),
+    ] {
+        out.extend(
+            variants
+                .into_iter()
+                .map(|(name, generated)| (format!("{vendor} {name}"), generated)),
+        );
+    }
+    out
+}

@@ -112,31 +112,25 @@ pub struct Rendered {
     pub generated: Generated,
 }
 
-/// Answers beyond the defaults that change which Terraform is rendered
-/// (client certificates add an ALB trust store in the cloud).
-const VARIANTS: &[&[&str]] = &[&[], &["auth.mode=mtls"]];
-
-/// Returns every distinct Terraform tree of every combination and variant,
-/// rendered once.
+/// Returns every distinct Terraform tree of every combination and of the
+/// vendors' answer variants, rendered once.
 pub fn rendered() -> &'static [Rendered] {
     static RENDERED: OnceLock<Vec<Rendered>> = OnceLock::new();
     RENDERED.get_or_init(|| {
         let mut out: Vec<Rendered> = Vec::new();
-        for combo in support::combos() {
-            for extra in VARIANTS {
-                let generated = support::render_answers(&support::answers(combo, extra));
-                let files = tree::terraform_files(&generated);
-                let name = [combo.name(), extra.join(" ")].join(" ");
-                let name = name.trim_end().to_string();
-                match out.iter_mut().find(|r| r.files == files) {
-                    Some(same) => same.combos.push(name),
-                    None => out.push(Rendered {
-                        combos: vec![name],
-                        tree: TfTree::from_files(files.clone()),
-                        files,
-                        generated,
-                    }),
-                }
+        let combos = support::combos()
+            .into_iter()
+            .map(|combo| (combo.name(), support::render(combo)));
+        for (name, generated) in combos.chain(support::answer_variants()) {
+            let files = tree::terraform_files(&generated);
+            match out.iter_mut().find(|r| r.files == files) {
+                Some(same) => same.combos.push(name),
+                None => out.push(Rendered {
+                    combos: vec![name],
+                    tree: TfTree::from_files(files.clone()),
+                    files,
+                    generated,
+                }),
             }
         }
         out
