@@ -57,6 +57,15 @@ pub enum Command {
         an unfinished merge, an I/O or git failure)."
     )]
     Update(UpdateArgs),
+    /// Audit gateway configurations for security problems.
+    #[command(
+        after_help = "Examples:\n  gatekit audit\n  gatekit audit --format sarif > gatekit.sarif\n  \
+        gatekit audit --min-severity medium kong/ terraform/\n  \
+        gatekit audit --baseline .gatekit/audit-baseline.json\n  gatekit audit --list-rules\n\n\
+        Exit codes: 0 no finding at or above --min-severity, 1 findings, 2 invalid usage or input \
+        (a file that does not parse, or no supported file at all), 4 could not run."
+    )]
+    Audit(AuditArgs),
 }
 
 /// Where answers come from; shared by the commands that render.
@@ -220,4 +229,58 @@ impl EnvironmentArg {
             EnvironmentArg::Hybrid => "hybrid",
         }
     }
+}
+
+/// Arguments of `gatekit audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Files or folders to audit.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Lowest severity that makes the exit code 1; lower findings are
+    /// still reported.
+    #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
+    pub min_severity: SeverityArg,
+    /// Baseline file (JSON) of accepted findings, each with a reason.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write a baseline accepting every current finding to FILE, with empty
+    /// reasons to fill in, and exit.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// List the rules (ID, severity, title, control, OWASP API category)
+    /// and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+/// Report formats accepted by `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Text for people, with file:line and the source line.
+    Text,
+    /// JSON.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// JUnit XML for GitLab test reports.
+    Junit,
+}
+
+/// Severities accepted by `--min-severity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Every finding.
+    Info,
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
 }

@@ -2,6 +2,7 @@
 
 use crate::answers::AnswersError;
 use crate::answers::prompt::PromptError;
+use crate::audit::AuditError;
 use crate::blueprint::BlueprintError;
 use crate::output::OutputError;
 use crate::update::UpdateError;
@@ -45,6 +46,9 @@ pub enum Error {
     /// `update` could not run or did not finish.
     #[error(transparent)]
     Update(#[from] UpdateError),
+    /// An audit could not run or its input is invalid.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     /// Any other invalid usage.
     #[error("{0}")]
     Usage(String),
@@ -66,6 +70,8 @@ impl Error {
             Error::Update(UpdateError::Output(OutputError::Io { .. })) => Code::CouldNotRun,
             Error::Update(UpdateError::Output(_)) => Code::Invalid,
             Error::Update(_) => Code::CouldNotRun,
+            Error::Audit(AuditError::Io { .. }) => Code::CouldNotRun,
+            Error::Audit(_) => Code::Invalid,
         }
     }
 }

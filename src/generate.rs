@@ -41,6 +41,16 @@ pub fn resolve_answers(
             answers::load::revalidate(&answers)?;
             answers
         }
+        // With `--defaults` only the project can be missing, when the output
+        // folder's name is not a valid project name.
+        None if sources.defaults && !loaded.missing.is_empty() => {
+            return Err(Error::Usage(format!(
+                "missing answers: {}; --defaults has no default project name and the output \
+                 folder's name is not a valid one: set it with --set project=NAME (a lowercase \
+                 DNS label)",
+                loaded.missing.join(", ")
+            )));
+        }
         None if !loaded.missing.is_empty() => return Err(Error::Missing(loaded.missing)),
         None => loaded.answers.clone(),
     };

@@ -5,13 +5,16 @@
 //! integration tests, benchmarks and fuzz targets can call the same code.
 
 pub mod answers;
+pub mod audit;
 pub mod blueprint;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod finding;
 pub mod generate;
 pub mod output;
 pub mod record;
+pub mod report;
 pub mod tree;
 pub mod ui;
 pub mod update;
@@ -32,6 +35,7 @@ pub fn run(cli: &Cli) -> Code {
         }
         Command::Render(args) => commands::render::run(args),
         Command::Update(args) => update::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(code) => code,

@@ -6,10 +6,12 @@
 //! reader never sees half a file.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use crate::tree::{File, Tree};
+
+#[cfg(unix)]
+mod nofollow;
 
 /// Errors while writing or reading the output folder.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,7 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 
 /// Returns true when `dir` does not exist or has no entries.
 pub fn is_empty_dir(dir: &Path) -> Result<bool, OutputError> {
+    check_folder(dir)?;
     match fs::read_dir(dir) {
         Ok(mut entries) => Ok(entries.next().is_none()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(true),
@@ -60,9 +63,23 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool, OutputError> {
     }
 }
 
+/// Rejects an output folder that exists as something other than a folder:
+/// the user named the wrong path, which is invalid input, not an I/O
+/// failure.
+pub fn check_folder(root: &Path) -> Result<(), OutputError> {
+    match fs::metadata(root) {
+        Ok(meta) if !meta.is_dir() => Err(OutputError::Blocked {
+            path: root.to_path_buf(),
+            reason: "it is a file, not a folder".to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Writes every file of `tree` under `root`. Every path is checked before
 /// the first write, so a blocked path leaves the folder untouched.
 pub fn write_tree(root: &Path, tree: &Tree) -> Result<Vec<String>, OutputError> {
+    check_folder(root)?;
     fs::create_dir_all(root).map_err(io("create", root))?;
     for path in tree.paths() {
         check_target(root, path)?;
@@ -107,6 +124,18 @@ pub fn check_target(root: &Path, relative: &str) -> Result<(), OutputError> {
                     reason: "a file has the name of a generated folder".to_string(),
                 });
             }
+            // A submodule or a nested clone belongs to another repository:
+            // its files are not staged here, and `git merge --abort` would
+            // not restore them.
+            Ok(_) if !last && fs::symlink_metadata(current.join(".git")).is_ok() => {
+                return Err(OutputError::Blocked {
+                    path: current,
+                    reason:
+                        "a folder on the path is another git repository (a submodule or a nested \
+                             clone)"
+                            .to_string(),
+                });
+            }
             Ok(_) => {}
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(err) => return Err(io("inspect", &current)(err)),
@@ -116,6 +145,17 @@ pub fn check_target(root: &Path, relative: &str) -> Result<(), OutputError> {
 }
 
 /// Writes one file atomically.
+#[cfg(unix)]
+pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), OutputError> {
+    check_target(root, relative)?;
+    let mode = if file.executable { 0o755 } else { 0o644 };
+    nofollow::write(root, relative, &file.bytes, mode).map_err(io("write", &root.join(relative)))
+}
+
+/// Writes one file atomically.
+// TODO: without `openat`, a folder swapped for a symbolic link between the
+// check and the rename can still redirect this write outside the root.
+#[cfg(not(unix))]
 pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), OutputError> {
     check_target(root, relative)?;
     let target = root.join(relative);
@@ -125,7 +165,7 @@ pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), Output
         .prefix(".gatekit-")
         .tempfile_in(dir)
         .map_err(io("create a temporary file in", dir))?;
-    temp.write_all(&file.bytes).map_err(io("write", &target))?;
+    std::io::Write::write_all(&mut temp, &file.bytes).map_err(io("write", &target))?;
     set_mode(temp.as_file(), file.executable).map_err(io("set permissions on", &target))?;
     temp.persist(&target).map_err(|e| OutputError::Io {
         action: "write",
@@ -137,6 +177,14 @@ pub fn write_file(root: &Path, relative: &str, file: &File) -> Result<(), Output
 
 /// Deletes one file, never through a symbolic link, then the folders it
 /// leaves empty, up to `root`. A file that is already gone is not an error.
+#[cfg(unix)]
+pub fn remove_file(root: &Path, relative: &str) -> Result<(), OutputError> {
+    check_target(root, relative)?;
+    nofollow::remove(root, relative).map_err(io("delete", &root.join(relative)))
+}
+
+/// Deletes one file, then the folders it leaves empty, up to `root`.
+#[cfg(not(unix))]
 pub fn remove_file(root: &Path, relative: &str) -> Result<(), OutputError> {
     check_target(root, relative)?;
     let target = root.join(relative);
@@ -153,16 +201,6 @@ pub fn remove_file(root: &Path, relative: &str) -> Result<(), OutputError> {
         dir = folder.parent();
     }
     Ok(())
-}
-
-#[cfg(unix)]
-fn set_mode(file: &fs::File, executable: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(if executable {
-        0o755
-    } else {
-        0o644
-    }))
 }
 
 #[cfg(not(unix))]
@@ -216,9 +254,8 @@ pub fn compare(root: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
         match read_existing(&target)? {
             None => drift.push(Drift::Missing(path.clone())),
             Some(existing) if existing.bytes != file.bytes => {
-                let old = String::from_utf8_lossy(&existing.bytes);
-                let new = String::from_utf8_lossy(&file.bytes);
-                drift.push(Drift::Changed(path.clone(), unified_diff(path, &old, &new)));
+                let diff = diff_bytes(path, &existing.bytes, &file.bytes);
+                drift.push(Drift::Changed(path.clone(), diff));
             }
             Some(existing) if cfg!(unix) && existing.executable != file.executable => {
                 drift.push(Drift::Mode(path.clone(), file.executable));
@@ -227,6 +264,21 @@ pub fn compare(root: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
         }
     }
     Ok(drift)
+}
+
+/// Returns a unified diff from `old` to `new`, or git's one-line note when
+/// either has a NUL byte in its first 8000 bytes (git's test for binary),
+/// so that a binary file's bytes never reach the terminal.
+pub fn diff_bytes(path: &str, old: &[u8], new: &[u8]) -> String {
+    let binary = |bytes: &[u8]| bytes[..bytes.len().min(8000)].contains(&0);
+    if binary(old) || binary(new) {
+        return format!("Binary files a/{path} and b/{path} differ\n");
+    }
+    unified_diff(
+        path,
+        &String::from_utf8_lossy(old),
+        &String::from_utf8_lossy(new),
+    )
 }
 
 /// Returns a unified diff from `old` to `new` with `a/` and `b/` headers.

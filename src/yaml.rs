@@ -334,6 +334,33 @@ pub fn parse(text: &str, limits: Limits) -> Result<Vec<Node>, Error> {
     Builder::new(text, limits).run()
 }
 
+/// Returns the first explicit tag in `text` (`!!binary`, `!custom`) and its
+/// position. [`parse`] drops tags and types scalars by the core schema
+/// alone, so a caller that must read a file as other YAML tools do rejects
+/// tagged input. A syntax error ends the scan without a result.
+pub fn first_tag(text: &str) -> Option<(Pos, String)> {
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, span))) = parser.next_event() {
+        let tag = match event {
+            Event::Scalar(_, _, _, tag)
+            | Event::SequenceStart(_, tag)
+            | Event::MappingStart(_, tag) => tag,
+            _ => None,
+        };
+        if let Some(tag) = tag {
+            // Written as in the file: the parser expands `!!` to the core
+            // schema's prefix.
+            let shown = match tag.handle.as_str() {
+                "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
+                "!" => format!("!{}", tag.suffix),
+                handle => format!("{handle}{}", tag.suffix),
+            };
+            return Some((pos_of(&span), shown));
+        }
+    }
+    None
+}
+
 /// Parses a file that must hold exactly one document; an empty file is an
 /// empty mapping.
 pub fn parse_one(text: &str, limits: Limits) -> Result<Node, Error> {
@@ -576,6 +603,20 @@ mod tests {
         }
         let err = parse(&text, Limits::default()).unwrap_err();
         assert!(err.message.contains("nodes"), "{err}");
+    }
+
+    #[test]
+    fn first_tag_found_with_position() {
+        let text = "a: 1\nb: !!binary aGk=\n";
+        assert_eq!(
+            first_tag(text),
+            Some((Pos { line: 2, col: 4 }, "!!binary".to_string()))
+        );
+        assert_eq!(
+            first_tag("a: !x 1\n").map(|(_, tag)| tag),
+            Some("!x".to_string())
+        );
+        assert_eq!(first_tag("a: '!!str'\n"), None);
     }
 
     #[test]

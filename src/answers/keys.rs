@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use serde_json::Value;
 
 use super::model::Answers;
+use super::validate::shown;
 
 /// The JSON schema of an answers file.
 pub static SCHEMA: LazyLock<Value> =
@@ -53,7 +54,8 @@ pub struct KeyError {
 pub fn parse_path(key: &str) -> Result<Vec<Segment>, KeyError> {
     let malformed = || KeyError {
         message: format!(
-            "malformed key `{key}`: use dotted names and list indexes, as in `services[0].path`"
+            "malformed key `{}`: use dotted names and list indexes, as in `services[0].path`",
+            shown(key)
         ),
     };
     let mut segments = Vec::new();
@@ -111,9 +113,13 @@ pub fn kind_of(segments: &[Segment]) -> Result<Kind, KeyError> {
                 let properties = node.get("properties").and_then(Value::as_object);
                 let Some(next) = properties.and_then(|p| p.get(name)) else {
                     let mut message = if walked.is_empty() {
-                        format!("unknown answer key `{name}`")
+                        format!("unknown answer key `{}`", shown(name))
                     } else {
-                        format!("unknown answer key `{name}` in `{}`", format_path(&walked))
+                        format!(
+                            "unknown answer key `{}` in `{}`",
+                            shown(name),
+                            format_path(&walked)
+                        )
                     };
                     let names: Vec<&str> = properties
                         .map(|p| p.keys().map(String::as_str).collect())
@@ -279,8 +285,9 @@ pub fn reference_markdown() -> String {
          date.\n\n\
          Keys are written as in `--set`: dotted, with `[]` for the items of a list \
          (`--set services[0].path=/orders`). Without `--defaults`, these keys must come from \
-         the answers file, `--set` or a prompt: {}. Every other key falls back to its \
-         default.\n",
+         the answers file, `--set` or a prompt: {}. Each service listed must also set `name`, \
+         `upstream` and `path`, since their defaults describe the example service. Every other \
+         key falls back to its default.\n",
         required
             .iter()
             .map(|k| format!("`{k}`"))

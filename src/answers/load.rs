@@ -12,12 +12,22 @@ use serde_json::Value;
 
 use super::keys::{self, Kind, Segment};
 use super::model::{Answers, SCHEMA_VERSION};
-use super::validate::{self, Problem};
+use super::validate::{self, Problem, shown};
 use crate::record::Record;
 use crate::yaml::{self, Pos};
 
 /// Largest answers file gatekit reads.
 const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// Parser limits for answers files. The largest valid file (500 services
+/// and a record of every generated file) has a few tens of thousands of
+/// nodes, so an alias bomb fails long before it costs much memory.
+const ANSWERS_LIMITS: yaml::Limits = yaml::Limits {
+    max_bytes: MAX_FILE_BYTES,
+    max_depth: 32,
+    max_nodes: 200_000,
+    max_aliases: 1_000,
+};
 
 /// Keys that have no built-in default: without `--defaults`, each must come
 /// from the answers file, `--set` or a prompt.
@@ -87,15 +97,17 @@ impl fmt::Display for Located {
             Origin::Set(arg) => write!(
                 f,
                 "--set {}: ",
-                arg.split_once('=').map_or(arg.as_str(), |(k, _)| k)
+                shown(arg.split_once('=').map_or(arg.as_str(), |(k, _)| k))
             )?,
             Origin::Default => {}
         }
         let p = &self.problem;
-        if p.value.is_empty() {
-            write!(f, "`{}` {}", p.key, p.rule)
-        } else {
-            write!(f, "`{}` = `{}`: {}", p.key, p.value, p.rule)
+        match (p.key.is_empty(), p.value.is_empty()) {
+            (true, _) => write!(f, "{}", p.rule),
+            (false, true) => write!(f, "`{}` {}", shown(&p.key), p.rule),
+            // Problems carry values as the user wrote them; only the
+            // message redacts secrets and shortens long values.
+            (false, false) => write!(f, "`{}` = `{}`: {}", shown(&p.key), shown(&p.value), p.rule),
         }
     }
 }
@@ -198,6 +210,11 @@ pub fn load(sources: &Sources) -> Result<Loaded, AnswersError> {
         .map(|key| (*key).to_string())
         .collect();
 
+    // `--defaults` requests the example values, a service's included.
+    if !sources.defaults {
+        check_service_items(&tree, &mut state);
+        state.fail_early()?;
+    }
     let answers = deserialize(&tree, &mut state)?;
     if missing.is_empty() {
         for problem in validate::validate(&answers) {
@@ -284,8 +301,18 @@ fn read_file(
     path: &Path,
     state: &mut State,
 ) -> Result<(Value, Option<Record>, Option<u32>), AnswersError> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) if bytes.len() > MAX_FILE_BYTES => {
+    let text = match read_bounded(path) {
+        Ok(None) => {
+            return Err(AnswersError::Invalid(vec![Located {
+                problem: Problem {
+                    key: String::new(),
+                    value: String::new(),
+                    rule: "is a folder, not an answers file".to_string(),
+                },
+                origin: Origin::File(path.to_path_buf(), None),
+            }]));
+        }
+        Ok(Some(bytes)) if bytes.len() > MAX_FILE_BYTES => {
             return Err(AnswersError::Invalid(vec![Located {
                 problem: Problem {
                     key: String::new(),
@@ -295,7 +322,7 @@ fn read_file(
                 origin: Origin::File(path.to_path_buf(), None),
             }]));
         }
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+        Ok(Some(bytes)) => String::from_utf8(bytes).map_err(|_| {
             AnswersError::Invalid(vec![Located {
                 problem: Problem {
                     key: String::new(),
@@ -315,12 +342,24 @@ fn read_file(
             });
         }
     };
-    let node =
-        yaml::parse_one(&text, yaml::Limits::default()).map_err(|source| AnswersError::Syntax {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let node = yaml::parse_one(&text, ANSWERS_LIMITS).map_err(|source| AnswersError::Syntax {
+        path: path.to_path_buf(),
+        source,
+    })?;
     state.file = Some(path.to_path_buf());
+    if let Some((pos, tag)) = yaml::first_tag(&text) {
+        state.problems.push(Located {
+            problem: Problem {
+                key: String::new(),
+                value: String::new(),
+                rule: format!(
+                    "the YAML tag `{tag}` is not supported in answers files, because gatekit \
+                     would read the value differently from other YAML tools; write the plain value"
+                ),
+            },
+            origin: Origin::File(path.to_path_buf(), Some(pos)),
+        });
+    }
     node.index_positions("", &mut state.positions);
     for (key, pos) in node.duplicate_keys() {
         state.problems.push(Located {
@@ -351,7 +390,10 @@ fn read_file(
     let record = match map.remove("record") {
         None => None,
         Some(raw) => match serde_path_to_error::deserialize::<_, Record>(raw) {
-            Ok(record) => Some(record),
+            Ok(record) => {
+                check_record(&record, state);
+                Some(record)
+            }
             Err(err) => {
                 let key = format!("record.{}", err.path());
                 state.push(Problem {
@@ -366,6 +408,87 @@ fn read_file(
 
     let migrated_from = migrate(map, path)?;
     Ok((tree, record, migrated_from))
+}
+
+/// Keys every service listed in the answers must set unless `--defaults`
+/// is given. Their built-in defaults describe the example service, so a
+/// service that left one out would route to the example's upstream or path.
+const SERVICE_REQUIRED: &[&str] = &["name", "upstream", "path"];
+
+fn check_service_items(tree: &Value, state: &mut State) {
+    let Some(items) = tree.get("services").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let Some(fields) = item.as_object() else {
+            continue;
+        };
+        for name in SERVICE_REQUIRED {
+            if !fields.contains_key(*name) {
+                state.push(Problem {
+                    key: format!("services[{i}].{name}"),
+                    value: String::new(),
+                    rule: format!(
+                        "is missing: every service needs {}",
+                        SERVICE_REQUIRED.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// Checks the record's file list, because `update` reads, replaces and
+/// deletes the paths it names: each must be a path a blueprint could have
+/// generated, never one in `.git` or outside the folder, and each digest a
+/// `sha256:` digest.
+fn check_record(record: &Record, state: &mut State) {
+    for (path, digest) in &record.files {
+        // Paths contain dots, so the key names the list and the value the
+        // entry; the position is the entry's own line.
+        let origin = state.origin_of(&format!("record.files.{path}"));
+        let mut push = |value: &str, rule: String| {
+            state.problems.push(Located {
+                problem: Problem {
+                    key: "record.files".to_string(),
+                    value: value.to_string(),
+                    rule,
+                },
+                origin: origin.clone(),
+            });
+        };
+        if let Err(reason) = crate::blueprint::paths::check(path) {
+            push(path, format!("is not a path gatekit generates: {reason}"));
+        }
+        let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+        let valid = hex.len() == 64
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        if !valid {
+            push(
+                digest,
+                format!(
+                    "the digest of {path} must be `sha256:` and 64 lowercase hexadecimal digits"
+                ),
+            );
+        }
+    }
+}
+
+/// Reads at most one byte more than [`MAX_FILE_BYTES`], so that a device
+/// or a pipe that never ends (`--answers /dev/zero`) is rejected instead of
+/// filling memory. Returns `None` for a folder.
+fn read_bounded(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// One schema migration: rewrites an answers mapping from version `from`
@@ -608,7 +731,7 @@ fn unknown_field_hint(key: &str, message: &str) -> Option<String> {
     keys::kind_of(&segments)
         .err()
         .map(|err| err.message)
-        .or_else(|| Some(format!("unknown answer key `{name}`")))
+        .or_else(|| Some(format!("unknown answer key `{}`", shown(name))))
 }
 
 fn short_value(value: &Value) -> String {

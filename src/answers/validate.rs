@@ -606,18 +606,17 @@ impl Validator {
         }
     }
 
-    /// Text shown to people: any printable characters on one line.
+    /// Text shown to people: any printable characters on one line. The
+    /// check for secrets covers every string answer, in [`Validator::secrets`].
     fn free_text(&mut self, key: &str, value: &str, max: usize) {
         if value.chars().count() > max {
             self.fail(key, value, format!("must be at most {max} characters"));
         }
         self.printable(key, value);
-        if let Some(kind) = secrets::looks_like_secret(value) {
-            self.fail(
-                key,
-                redact(value),
-                format!("looks like {kind}; secrets never go into answers"),
-            );
+        // Leading spaces turn a Markdown line into a code block, and neither
+        // end's spaces survive a round trip through every format.
+        if value.trim() != value {
+            self.fail(key, value, "must not start or end with white space");
         }
     }
 
@@ -627,7 +626,8 @@ impl Validator {
                 key,
                 value.escape_default().to_string(),
                 format!(
-                    "must not contain control or line-separator characters (found U+{:04X})",
+                    "must not contain control characters, line separators, bidirectional marks or \
+                     noncharacters (found U+{:04X})",
                     c as u32
                 ),
             );
@@ -652,6 +652,33 @@ impl Validator {
 
     fn url(&mut self, key: &str, value: &str, allow_http: bool) {
         self.printable(key, value);
+        if !value.is_ascii() {
+            // Products compare hosts in their ASCII form (a browser sends a
+            // CORS origin in punycode), and letters from other scripts can
+            // pass for Latin ones in review.
+            // The URL parser adds a `/` path to a bare origin.
+            let ascii = url::Url::parse(value)
+                .ok()
+                .filter(|u| u.as_str().is_ascii())
+                .map(|u| {
+                    let text = u.as_str();
+                    if value.ends_with('/') {
+                        format!("; write `{text}`")
+                    } else {
+                        format!("; write `{}`", text.trim_end_matches('/'))
+                    }
+                })
+                .unwrap_or_default();
+            self.fail(
+                key,
+                value,
+                format!(
+                    "must be ASCII: write an international host name in its punycode form{ascii}"
+                ),
+            );
+            return;
+        }
+
         if let Some(c) = value.chars().find(|c| EXPANDED.contains(c)) {
             self.fail(
                 key,
@@ -865,19 +892,57 @@ pub const KONG_OSS_JWT_ALGORITHMS: &[&str] = &["RS256", "RS512", "ES256"];
 pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// Returns true for characters no answer may contain: C0 and C1 controls,
-/// DEL, Unicode line and paragraph separators, and bidirectional overrides
-/// that can make text read differently from what it is.
+/// DEL, Unicode line and paragraph separators, bidirectional controls and
+/// marks, and noncharacters. Bidirectional characters can make text read
+/// differently from what it is, and YAML forbids U+FFFE and U+FFFF.
 pub fn is_forbidden_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{061c}' | '\u{200e}' | '\u{200f}'
+        )
         || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
+        || is_noncharacter(c)
+}
+
+/// Returns true for the 66 Unicode noncharacters: U+FDD0 to U+FDEF and the
+/// last two code points of every plane.
+fn is_noncharacter(c: char) -> bool {
+    ('\u{fdd0}'..='\u{fdef}').contains(&c) || (c as u32) & 0xfffe == 0xfffe
 }
 
 /// Shortens a value that may be a secret, so error messages never print it.
 pub fn redact(value: &str) -> String {
     let shown: String = value.chars().take(4).collect();
     format!("{shown}… (redacted)")
+}
+
+/// Maximum length, in characters, of a value an error message prints in full.
+const MAX_SHOWN_CHARS: usize = 120;
+
+/// Returns `value` as an error message may print it: redacted when it looks
+/// like a secret or is a URL with credentials, and shortened when long.
+pub fn shown(value: &str) -> String {
+    if secrets::looks_like_secret(value).is_some() || has_userinfo(value) {
+        return redact(value);
+    }
+    let count = value.chars().count();
+    if count <= MAX_SHOWN_CHARS {
+        return value.to_string();
+    }
+    let head: String = value.chars().take(MAX_SHOWN_CHARS).collect();
+    format!("{head}… ({count} characters)")
+}
+
+/// Returns true when `value` is a URL whose authority has a user name or a
+/// password (`scheme://user:password@host`).
+fn has_userinfo(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority.contains('@')
 }
 
 #[cfg(test)]

@@ -261,10 +261,11 @@ pub fn inner(format: Format, input: &str) -> Result<String, String> {
             }
         }
         Format::Markdown => {
-            for c in input.chars() {
+            let marker = block_marker_end(input);
+            for (i, c) in input.char_indices() {
                 // Inline markup characters, plus `$` (GitHub renders `$...$` as
                 // math) and `#` (a heading when the value starts a line).
-                if "\\`*_[]<>|~&$#".contains(c) {
+                if "\\`*_[]<>|~&$#".contains(c) || Some(i) == marker {
                     out.push('\\');
                 }
                 out.push(c);
@@ -277,6 +278,26 @@ pub fn inner(format: Format, input: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// Returns the byte index of the character that would make `input` a list
+/// item, a thematic break or a setext underline when it starts a Markdown
+/// line: a leading `-`, `+` or `=`, or the `.` or `)` after leading digits
+/// that a space or the end follows. A backslash before it keeps it text,
+/// wherever in a line the value lands.
+fn block_marker_end(input: &str) -> Option<usize> {
+    if input.starts_with(['-', '+', '=']) {
+        return Some(0);
+    }
+    let digits = input.len() - input.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let rest = &input[digits..];
+    let ordered = (1..=9).contains(&digits)
+        && rest.starts_with(['.', ')'])
+        && rest[1..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == ' ' || c == '\t');
+    ordered.then_some(digits)
 }
 
 fn shell_quote(input: &str) -> String {

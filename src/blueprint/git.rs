@@ -44,6 +44,7 @@ impl GitSet {
     /// Clones `url` (a URL or a local repository path) into a temporary
     /// folder, with every branch and tag.
     pub fn clone(url: &str) -> Result<GitSet, BlueprintError> {
+        check_transport(url)?;
         let dir = tempfile::Builder::new()
             .prefix("gatekit-blueprints-")
             .tempdir()
@@ -201,6 +202,22 @@ impl GitSet {
     }
 }
 
+/// Rejects transports that neither encrypt nor authenticate the server:
+/// blueprints become CI files and infrastructure code, so whoever can change
+/// them in transit controls what the repository deploys.
+fn check_transport(url: &str) -> Result<(), BlueprintError> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("git://") {
+        let scheme = &url[..url.find("://").unwrap_or(0)];
+        return Err(BlueprintError::InsecureSource(format!(
+            "blueprint source {} uses {scheme}, which anyone on the network path can tamper \
+             with; use an https URL or a local clone",
+            recorded_url(url)
+        )));
+    }
+    Ok(())
+}
+
 fn resolved(name: String, commit: &Commit<'_>) -> Resolved {
     Resolved {
         name,
@@ -241,7 +258,10 @@ fn summary(commit: &Commit<'_>) -> String {
 /// lands in `.gatekit/answers.yaml` or in a message.
 pub fn recorded_url(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.has_authority() && !parsed.username().is_empty() => {
+        Ok(mut parsed)
+            if parsed.has_authority()
+                && (!parsed.username().is_empty() || parsed.password().is_some()) =>
+        {
             let _ = parsed.set_password(None);
             let _ = parsed.set_username("");
             parsed.to_string()
@@ -278,6 +298,10 @@ mod tests {
             "https://git.example.com/org/set.git"
         );
         assert_eq!(recorded_url("./blueprints"), "./blueprints");
+        assert_eq!(
+            recorded_url("https://:s3cret@git.example.com/org/set.git"),
+            "https://git.example.com/org/set.git"
+        );
     }
 
     #[test]
@@ -297,6 +321,20 @@ mod tests {
         let error = git2::Error::from_str("unsupported URL protocol");
         let message = clone_error("git@git.example.com:org/set.git", &error).to_string();
         assert!(message.contains("no SSH support"), "{message}");
+    }
+
+    #[test]
+    fn plaintext_transports_rejected() {
+        for url in [
+            "http://git.example.com/set.git",
+            "git://git.example.com/set.git",
+            "HTTP://x/y",
+        ] {
+            let error = check_transport(url).unwrap_err().to_string();
+            assert!(error.contains("use an https URL"), "{url}: {error}");
+        }
+        assert!(check_transport("https://git.example.com/set.git").is_ok());
+        assert!(check_transport("/srv/blueprints.git").is_ok());
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub enum BlueprintError {
     /// The set could not be read.
     #[error("{0}")]
     Source(String),
+    /// The source would be fetched over a transport that can be tampered with.
+    #[error("{0}")]
+    InsecureSource(String),
     /// `set.yaml`, a manifest or the catalog is invalid.
     #[error("blueprint {file}: {message}")]
     Manifest {

@@ -73,7 +73,7 @@ pub fn render(
             file_context.insert("item", item);
         }
         let text = escape::with_format(planned.format, || {
-            tera.render(&planned.template, &file_context)
+            render_bounded(&tera, &planned.template, &file_context)
         })
         .map_err(|e| BlueprintError::Template {
             template: planned.template.clone(),
@@ -94,6 +94,41 @@ pub fn render(
         );
     }
     Ok((tree, plan))
+}
+
+/// Largest file a template may render. Real templates write well under
+/// 1 MiB; the bound stops a hostile set's nested loops before they fill
+/// memory or the disk.
+const MAX_RENDERED_BYTES: usize = 8 * 1024 * 1024;
+
+/// Renders a template into memory, failing once the output passes
+/// [`MAX_RENDERED_BYTES`].
+// NOTE: only output is bounded. A value a template builds in a variable
+// (`{% set_global x = x ~ x %}` in a loop) grows inside Tera, which offers
+// no limit for it.
+fn render_bounded(tera: &Tera, template: &str, context: &Context) -> tera::TeraResult<String> {
+    let mut output = Bounded(Vec::new());
+    tera.render_to(template, context, &mut output)?;
+    String::from_utf8(output.0).map_err(|e| tera::Error::message(e.to_string()))
+}
+
+/// A buffer whose writes fail once it would pass [`MAX_RENDERED_BYTES`].
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > MAX_RENDERED_BYTES {
+            return Err(std::io::Error::other(format!(
+                "the rendered file is larger than {MAX_RENDERED_BYTES} bytes"
+            )));
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Picks the shared manifests and the one for the answers' vendor.

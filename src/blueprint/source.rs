@@ -2,7 +2,7 @@
 //! directory with the same layout, or a git repository at a ref.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
@@ -85,6 +85,72 @@ pub struct Origin {
     /// Git commit the ref pointed to, for git sources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+}
+
+impl Origin {
+    /// Rewrites a local source (a folder, or a repository path) relative to
+    /// the generated folder `root`, so that the record names it the same way
+    /// from any working directory and on any machine with the same layout.
+    pub fn relative_to(mut self, root: &Path) -> Origin {
+        if is_local(&self.source)
+            && let Some(relative) = relative_path(Path::new(&self.source), root)
+        {
+            self.source = relative;
+        }
+        self
+    }
+}
+
+/// Returns true for a source that names a path on this machine rather than
+/// the built-in set or a remote URL.
+pub fn is_local(source: &str) -> bool {
+    source != "builtin" && !super::git::is_remote(source)
+}
+
+/// Returns where a recorded local source is: relative paths are relative to
+/// the generated folder `root`.
+pub fn resolve_local(source: &str, root: &Path) -> PathBuf {
+    root.join(source)
+}
+
+/// Returns `target` relative to `root`, with `/` separators, or `None` when
+/// the two share no root (another drive on Windows). Both are made absolute
+/// from the working directory and `.` and `..` are resolved by name, not
+/// through symbolic links.
+fn relative_path(target: &Path, root: &Path) -> Option<String> {
+    let target = lexical_absolute(target)?;
+    let root = lexical_absolute(root)?;
+    let target: Vec<Component<'_>> = target.components().collect();
+    let root: Vec<Component<'_>> = root.components().collect();
+    let common = target.iter().zip(&root).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
+    parts.extend(
+        target[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        return Some(".".to_string());
+    }
+    Some(parts.join("/"))
+}
+
+fn lexical_absolute(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
 }
 
 /// The files of a blueprint set, keyed by path relative to the set root
@@ -220,4 +286,40 @@ fn read_dir(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(source: &str) -> Origin {
+        Origin {
+            source: source.to_string(),
+            version: "1.0.0".to_string(),
+            git_ref: None,
+            commit: None,
+        }
+    }
+
+    #[test]
+    fn local_source_recorded_relative_to_folder() {
+        let cases = [
+            ("/srv/blueprints", "/srv/gw", "../blueprints"),
+            ("/srv/org/./set/", "/srv/repos/a/../gw", "../../org/set"),
+            ("/srv/gw/blueprints", "/srv/gw", "blueprints"),
+            ("/srv/gw", "/srv/gw", "."),
+        ];
+        for (source, root, expected) in cases {
+            let recorded = origin(source).relative_to(Path::new(root));
+            assert_eq!(recorded.source, expected, "{source} from {root}");
+        }
+    }
+
+    #[test]
+    fn builtin_and_remote_sources_unchanged() {
+        for source in ["builtin", "https://git.example.com/org/set.git"] {
+            let recorded = origin(source).relative_to(Path::new("/srv/gw"));
+            assert_eq!(recorded.source, source);
+        }
+    }
 }

@@ -24,6 +24,7 @@ pub fn run(args: &NewArgs, prompter: Option<&mut dyn Prompter>) -> Result<Code, 
         args.answers.blueprints_ref.as_deref(),
     )?;
     let (blueprints, origin) = generate::load_blueprints(&spec)?;
+    let origin = origin.relative_to(&args.path);
     let generated = generate::generate(&blueprints, &origin, &answers)?;
     output::write_tree(&args.path, &generated.tree)?;
     ui::status(&format!(

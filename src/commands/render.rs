@@ -21,7 +21,9 @@ pub fn run(args: &RenderArgs) -> Result<Code, Error> {
         args.answers.blueprints_ref.as_deref(),
     )?;
     let (blueprints, origin) = generate::load_blueprints(&spec)?;
+    let origin = origin.relative_to(&args.out);
     let generated = generate::generate(&blueprints, &origin, &answers)?;
+    output::check_folder(&args.out)?;
     let stale = stale_files(&args.out, &generated.tree);
 
     if args.check {
@@ -75,10 +77,23 @@ fn check(out: &Path, tree: &Tree, stale: &[String]) -> Result<Code, Error> {
     Ok(Code::CheckFailed)
 }
 
+/// Largest previous record `render` reads to list stale files.
+const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
 /// Returns files the folder's previous record lists, that still exist, and
-/// that the new render no longer produces.
+/// that the new render no longer produces. The record is read as `update`
+/// reads it: never through a symbolic link, and only up to a size limit.
 fn stale_files(out: &Path, tree: &Tree) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(out.join(RECORD_PATH)) else {
+    if output::check_target(out, RECORD_PATH).is_err() {
+        return Vec::new();
+    }
+    let Ok(Some(file)) = output::read_existing(&out.join(RECORD_PATH)) else {
+        return Vec::new();
+    };
+    if file.bytes.len() > MAX_RECORD_BYTES {
+        return Vec::new();
+    }
+    let Ok(text) = String::from_utf8(file.bytes) else {
         return Vec::new();
     };
     let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {

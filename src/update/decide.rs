@@ -128,7 +128,7 @@ impl<'a> Decider<'a> {
                 let note = "you added a file where the blueprint now generates one";
                 self.merge(path, path, None, file, *eol, theirs, note, plan)?;
             }
-            other => self.unwritable(path, other, plan),
+            other => self.unwritable(path, other, None, theirs, plan),
         }
         Ok(())
     }
@@ -197,7 +197,13 @@ impl<'a> Decider<'a> {
                     self.unmerged(path, file, theirs, plan);
                 }
             }
-            other => self.unwritable(path, other, plan),
+            other => {
+                let base = match base {
+                    BaseVersion::Known(file) => Some(*file),
+                    BaseVersion::Digest(_) => None,
+                };
+                self.unwritable(path, other, base, theirs, plan);
+            }
         }
         Ok(())
     }
@@ -207,6 +213,17 @@ impl<'a> Decider<'a> {
         let (Some(base), Some(theirs)) = (self.base_file(old), self.theirs.get(new)) else {
             return Ok(());
         };
+        let binary = [&base.bytes, &theirs.bytes]
+            .into_iter()
+            .chain(self.ours(old).file().map(|f| &f.bytes))
+            .any(|bytes| merge::is_binary(bytes));
+        if binary {
+            // A binary file cannot carry the user's version to the new
+            // name, so both names are decided on their own: the old one
+            // stays if the user changed it.
+            self.path(old, plan)?;
+            return self.path(new, plan);
+        }
         let from = format!("renamed from {old}");
         let Ours::File { file, eol } = self.ours(old) else {
             line(
@@ -273,6 +290,23 @@ impl<'a> Decider<'a> {
                 );
                 line(plan, path, Outcome::Kept, Some(note));
             }
+            // Only reached with `path == ours_at`: renames of binary files
+            // are decided path by path.
+            Merged::Binary => {
+                plan.actions.push(Action::Conflict {
+                    path: path.to_string(),
+                    ours_at: Some(ours_at.to_string()),
+                    worktree: None,
+                    base: base.cloned(),
+                    theirs: theirs.clone(),
+                    before,
+                });
+                let note = format!(
+                    "a binary file cannot be merged: your version stays; {}",
+                    self.where_new(path)
+                );
+                line(plan, path, Outcome::Conflicted, Some(note));
+            }
             Merged::Conflict(bytes) => {
                 plan.actions.push(Action::Conflict {
                     path: path.to_string(),
@@ -307,32 +341,72 @@ impl<'a> Decider<'a> {
             theirs: theirs.clone(),
             before: file.bytes.clone(),
         });
-        let where_new = if self.settings.git {
+        let note = format!(
+            "you changed it and the base is unknown, so it was not merged: your version stays; {}",
+            self.where_new(path)
+        );
+        line(plan, path, Outcome::Conflicted, Some(note));
+    }
+
+    /// Says where the new version of a file left unmerged can be found.
+    fn where_new(&self, path: &str) -> String {
+        if self.settings.git {
             format!(
                 "the new version is staged as theirs (`git diff --theirs {path}` compares, \
                  `git checkout --theirs {path}` takes it)"
             )
         } else {
             format!("the new version is in {INCOMING}/{path}")
-        };
-        let note = format!(
-            "you changed it and the base is unknown, so it was not merged: your version stays; {where_new}"
-        );
-        line(plan, path, Outcome::Conflicted, Some(note));
+        }
     }
 
-    /// A path the update would write but must not: a symbolic link or a
-    /// folder in the way.
-    fn unwritable(&self, path: &str, ours: &Ours, plan: &mut Plan) {
-        let note = match ours {
+    /// Decides a path the update would write but must not: a symbolic link
+    /// or a folder in the way. The link or folder stays, and the note names
+    /// where the new version is kept, because once the record moves no
+    /// later update shows it.
+    fn unwritable(
+        &self,
+        path: &str,
+        ours: &Ours,
+        base: Option<&File>,
+        theirs: &File,
+        plan: &mut Plan,
+    ) {
+        let reason = match ours {
             Ours::Symlink(link) => format!(
-                "{link} is a symbolic link; gatekit never writes through links, so merge the new version by hand \
-                 (`gatekit update --dry-run` shows it)"
+                "{link} is a symbolic link; gatekit never writes through links, so merge the new \
+                 version by hand"
             ),
             Ours::Blocked(reason) => format!("{reason}; gatekit left it alone"),
             _ => return,
         };
-        line(plan, path, Outcome::Conflicted, Some(note));
+        // A tracked link at the path itself is an index entry like a file,
+        // so git can hold the conflict and `git merge --abort` restores it. A
+        // linked or blocked folder above it cannot be, and `git merge
+        // --abort` deletes an untracked path the merge added to the index.
+        let own_link = matches!(ours, Ours::Symlink(link) if link == path) && (self.tracked)(path);
+        if own_link || !self.settings.git {
+            plan.actions.push(Action::Conflict {
+                path: path.to_string(),
+                ours_at: Some(path.to_string()),
+                worktree: None,
+                base: base.cloned(),
+                theirs: theirs.clone(),
+                before: Vec::new(),
+            });
+        }
+        let where_new = if own_link || !self.settings.git {
+            self.where_new(path)
+        } else {
+            let in_repo = super::repo::join(&self.settings.prefix, path);
+            format!("`git show MERGE_HEAD:{in_repo}` shows the new version")
+        };
+        line(
+            plan,
+            path,
+            Outcome::Conflicted,
+            Some(format!("{reason}: {where_new}")),
+        );
     }
 }
 

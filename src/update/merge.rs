@@ -10,6 +10,21 @@ pub enum Merged {
     Clean(Vec<u8>),
     /// The text with conflict markers around the overlapping changes.
     Conflict(Vec<u8>),
+    /// A side is binary, so there is no text to merge or mark.
+    Binary,
+}
+
+/// How much of a file libgit2 scans for a NUL byte to call it binary
+/// (`GIT_MERGE_FILE_BINARY_SIZE` in libgit2 1.9).
+const BINARY_SCAN_BYTES: usize = 8000;
+
+/// Largest input libgit2's xdiff merges (`GIT_XDIFF_MAX_SIZE`, 1 GiB);
+/// anything larger it treats as binary.
+const MAX_TEXT_BYTES: usize = 1024 * 1024 * 1024;
+
+/// Returns true when libgit2 would merge `bytes` as a binary file.
+pub fn is_binary(bytes: &[u8]) -> bool {
+    bytes.len() > MAX_TEXT_BYTES || bytes[..bytes.len().min(BINARY_SCAN_BYTES)].contains(&0)
 }
 
 /// Conflict marker labels and style.
@@ -36,6 +51,16 @@ pub fn merge(
     // its other entry points, and fails with "no error" when nothing else
     // has (an update outside any repository). `Oid::from_bytes` does it.
     let _ = git2::Oid::from_bytes(&[0; 20]);
+    // For a binary input libgit2 returns no content at all (a null pointer),
+    // which git2 0.21's `MergeFileResult::content` turns into a slice from
+    // null: undefined behaviour, an abort in debug builds. So binary files
+    // never reach it.
+    if [base.unwrap_or_default(), ours, theirs]
+        .iter()
+        .any(|bytes| is_binary(bytes))
+    {
+        return Ok(Merged::Binary);
+    }
     let mut ancestor = MergeFileInput::new();
     ancestor.path(path);
     if let Some(base) = base {
@@ -91,6 +116,17 @@ mod tests {
             merged,
             Merged::Clean(b"a: 10\nb: 2\nc: 3\nd: 40\n".to_vec())
         );
+    }
+
+    #[test]
+    fn binary_side_never_merged() {
+        let base = b"a: 1\n";
+        let ours = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        let theirs = b"a: 2\n";
+        let merged = merge("f.yaml", Some(base), ours, theirs, &labels()).unwrap();
+        assert_eq!(merged, Merged::Binary);
+        let merged = merge("f.yaml", None, theirs, ours, &labels()).unwrap();
+        assert_eq!(merged, Merged::Binary);
     }
 
     #[test]

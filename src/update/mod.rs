@@ -45,6 +45,7 @@ pub fn run(args: &UpdateArgs) -> Result<Code, Error> {
     let root = args.path.as_path();
     let writes = !(args.dry_run || args.check);
     let record_path = root.join(RECORD_PATH);
+    output::check_folder(root)?;
     output::check_target(root, RECORD_PATH)?;
     if !record_path.is_file() {
         return Err(UpdateError::NotGenerated(root.to_path_buf()).into());
@@ -73,12 +74,13 @@ pub fn run(args: &UpdateArgs) -> Result<Code, Error> {
         args.blueprints.as_deref(),
         args.blueprints_ref.as_deref(),
         &record.blueprints,
+        root,
     )?;
-    let new = source::load_new(&spec, &record.blueprints)?;
+    let new = source::load_new(&spec, &record.blueprints, root)?;
     let generated = generate::generate(&new.blueprints, &new.origin, &answers)?;
 
     let base = base::recover(git.as_ref(), &record, || {
-        source::rerender(&record.blueprints, &recorded.answers, &new)
+        source::rerender(&record.blueprints, &recorded.answers, &new, root)
     })?;
     ui::status(&report::mode(&base, git.is_some()));
     let set = format!("{} {}", new.blueprints.meta.name, new.origin.version);
@@ -193,6 +195,7 @@ fn build_plan(
             theirs: format!("gatekit (blueprints {set})"),
         },
         git: git.is_some(),
+        prefix: git.map_or(String::new(), |g| g.prefix.clone()),
     };
     let index = match git {
         Some(git) => Some(

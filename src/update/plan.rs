@@ -140,6 +140,9 @@ pub struct Settings {
     /// Whether a git index records conflicts; without one, an unmerged new
     /// version goes to `.gatekit/incoming/`.
     pub git: bool,
+    /// The generated folder's path in the git work tree (empty at its root),
+    /// for `git` commands in messages.
+    pub prefix: String,
 }
 
 /// Folder that receives new versions gatekit could not merge when there is

@@ -170,16 +170,34 @@ impl Git {
         message: &str,
     ) -> Result<(), UpdateError> {
         let dir = self.repo.path();
+        let failed = |name: &str, e: std::io::Error| UpdateError::Git {
+            action: format!("write .git/{name}"),
+            message: e.to_string(),
+        };
+        // MERGE_HEAD comes first and only if it does not exist, so of two
+        // updates that passed the checks at the same time only one starts a
+        // merge, before either has written a file.
+        let mut merge_head = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dir.join("MERGE_HEAD"))
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => UpdateError::Unfinished(
+                    "another merge started while this update was rendering (a second \
+                     `gatekit update`?); nothing was written: finish or abort that merge, \
+                     then run update again"
+                        .to_string(),
+                ),
+                _ => failed("MERGE_HEAD", e),
+            })?;
+        std::io::Write::write_all(&mut merge_head, format!("{pristine}\n").as_bytes())
+            .map_err(|e| failed("MERGE_HEAD", e))?;
         let write = |name: &str, text: String| {
-            std::fs::write(dir.join(name), text).map_err(|e| UpdateError::Git {
-                action: format!("write .git/{name}"),
-                message: e.to_string(),
-            })
+            std::fs::write(dir.join(name), text).map_err(|e| failed(name, e))
         };
         write("ORIG_HEAD", format!("{head}\n"))?;
         write("MERGE_MSG", message.to_string())?;
-        write("MERGE_MODE", "no-ff".to_string())?;
-        write("MERGE_HEAD", format!("{pristine}\n"))
+        write("MERGE_MODE", "no-ff".to_string())
     }
 }
 

@@ -4,7 +4,7 @@
 use super::base::{Base, Mode};
 use super::eol;
 use super::plan::{Action, Outcome, Plan};
-use crate::output::unified_diff;
+use crate::output::diff_bytes;
 
 /// Width of the outcome column, the longest word plus a space.
 const OUTCOME_WIDTH: usize = 12;
@@ -119,11 +119,7 @@ pub fn diff(plan: &Plan, record: (&[u8], &[u8])) -> String {
 }
 
 fn text_diff(path: &str, before: &[u8], after: &[u8]) -> String {
-    unified_diff(
-        path,
-        &String::from_utf8_lossy(before),
-        &String::from_utf8_lossy(after),
-    )
+    diff_bytes(path, before, after)
 }
 
 /// Returns the first 12 characters of a commit ID.

@@ -44,6 +44,12 @@ const FRAGMENTS: &[&str] = &[
     "[link](x)",
     "{var}",
     "$(VAR)",
+    "- item",
+    "+ item",
+    "1. item",
+    "2) item",
+    "---",
+    "===",
 ];
 
 /// Values with characters no answer may contain.
@@ -54,6 +60,8 @@ const CONTROL: &[&str] = &[
     "nul\0byte",
     "sep\u{2028}arator",
     "bidi\u{202e}override",
+    "mark\u{200e}ed",
+    "non\u{ffff}character",
 ];
 
 /// Plain values tried in order until one is valid for the key; the test

@@ -5,9 +5,18 @@
 mod support;
 
 mod apigee;
+mod audit_cli;
+mod audit_corpus;
+mod audit_docs;
+mod audit_generated;
+mod audit_rules;
 mod aws;
 mod cli;
 mod generated;
+mod hostile_answers;
+mod hostile_blueprints;
+mod hostile_paths;
+mod hostile_update;
 mod injection;
 mod kong;
 mod kong_schema;

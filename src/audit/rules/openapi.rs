@@ -1,0 +1,54 @@
+//! OpenAPI documents: operations that declare no security.
+
+use super::{Rule, Target, finding};
+use crate::audit::document::{Content, Workspace};
+use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
+
+pub static OPERATION_WITHOUT_SECURITY: Rule = Rule {
+    meta: RuleMeta {
+        id: "openapi-operation-without-security",
+        title: "OpenAPI operation declares no security requirement",
+        severity: Severity::Medium,
+        confidence: Confidence::Low,
+        control: "GK-AUTHN-01",
+        owasp: Owasp::Api2,
+        rationale: "Gateways and code generators that build routes from the document \
+            (openapi2kong, API Gateway imports, Apigee OAS proxies) leave an operation without \
+            `security` (and no document-level `security`) open to anyone.",
+        fix: "Add a `security` requirement to the operation or the document; mark intentionally \
+            public operations with `security: [{}]` and a suppression that says why.",
+    },
+    target: Target::OpenApi,
+    check: operation_without_security,
+};
+
+fn operation_without_security(workspace: &Workspace, out: &mut Vec<Finding>) {
+    for (document, api) in workspace.each(|c| match c {
+        Content::OpenApi(api) => Some(api),
+        _ => None,
+    }) {
+        for operation in api
+            .operations
+            .iter()
+            .filter(|o| !o.secured && o.method != "OPTIONS")
+        {
+            let message = format!(
+                "`{} {}` declares no security requirement",
+                operation.method, operation.path
+            );
+            out.push(
+                finding(
+                    &OPERATION_WITHOUT_SECURITY,
+                    document,
+                    operation.pos,
+                    message,
+                )
+                .context(format!("{} {}", operation.method, operation.path))
+                .build(),
+            );
+        }
+    }
+}
+
+/// Rules in this family.
+pub static RULES: &[&Rule] = &[&OPERATION_WITHOUT_SECURITY];

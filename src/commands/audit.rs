@@ -1,0 +1,108 @@
+//! `gatekit audit`: run the rules, print the report, map the result to an
+//! exit code.
+
+use crate::audit::baseline::Baseline;
+use crate::audit::{self, Options, rules};
+use crate::cli::{AuditArgs, FormatArg, SeverityArg};
+use crate::error::{Code, Error};
+use crate::finding::{RuleMeta, Severity};
+use crate::report::{self, Format, Report, Summary};
+use crate::ui;
+
+/// Runs `gatekit audit`.
+pub fn run(args: &AuditArgs) -> Result<Code, Error> {
+    if args.list_rules {
+        ui::result(&list_rules());
+        return Ok(Code::Ok);
+    }
+    let options = Options {
+        paths: args.paths.clone(),
+        baseline: args.baseline.clone(),
+    };
+    let outcome = match audit::audit(&options) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            if let audit::AuditError::NothingToAudit { warnings, .. } = &error {
+                warnings.iter().for_each(|w| ui::warning(w));
+            }
+            return Err(error.into());
+        }
+    };
+    for warning in &outcome.warnings {
+        ui::warning(warning);
+    }
+    for error in &outcome.invalid {
+        ui::error(&error.to_string());
+    }
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, Baseline::from_findings(&outcome.findings)).map_err(|e| {
+            Error::Audit(audit::AuditError::Io {
+                path: path.clone(),
+                source: e,
+            })
+        })?;
+        ui::status(&format!(
+            "wrote {} entries to {}; give each a reason",
+            outcome.findings.len(),
+            path.display()
+        ));
+        return Ok(Code::Ok);
+    }
+    let metas: Vec<&'static RuleMeta> = rules::registry().iter().map(|r| &r.meta).collect();
+    let report = Report {
+        tool: "gatekit audit",
+        rules: &metas,
+        findings: &outcome.findings,
+        summary: Summary {
+            scanned: outcome.scanned,
+            skipped: outcome.skipped,
+            suppressed: outcome.suppressed,
+        },
+    };
+    ui::result(&report::render(format(args.format), &report));
+    if !outcome.invalid.is_empty() {
+        return Ok(Code::Invalid);
+    }
+    if outcome.fails(severity(args.min_severity)) {
+        return Ok(Code::CheckFailed);
+    }
+    Ok(Code::Ok)
+}
+
+fn format(arg: FormatArg) -> Format {
+    match arg {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Junit => Format::Junit,
+    }
+}
+
+fn severity(arg: SeverityArg) -> Severity {
+    match arg {
+        SeverityArg::Info => Severity::Info,
+        SeverityArg::Low => Severity::Low,
+        SeverityArg::Medium => Severity::Medium,
+        SeverityArg::High => Severity::High,
+        SeverityArg::Critical => Severity::Critical,
+    }
+}
+
+/// Formats the rule list: ID, severity, control, OWASP category and title.
+pub fn list_rules() -> String {
+    let rules = rules::registry();
+    let width = rules.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for rule in rules {
+        let m = &rule.meta;
+        out.push_str(&format!(
+            "{:width$}  {:8}  {:11}  {:10}  {}\n",
+            m.id,
+            m.severity.as_str(),
+            m.control,
+            m.owasp.id(),
+            m.title
+        ));
+    }
+    out
+}

@@ -1,0 +1,75 @@
+//! Text output: one block per finding with `file:line:column`, the source
+//! line and what to do, then a summary.
+
+use std::fmt::Write;
+
+use super::{Report, rule_of};
+use crate::finding::{Finding, Severity};
+
+/// Formats findings for people.
+pub fn render(report: &Report<'_>) -> String {
+    let mut out = String::new();
+    for finding in report.findings {
+        write_finding(&mut out, report, finding);
+    }
+    out.push_str(&summary_line(report));
+    out
+}
+
+fn write_finding(out: &mut String, report: &Report<'_>, finding: &Finding) {
+    let _ = writeln!(
+        out,
+        "{}[{}]: {}",
+        finding.severity, finding.rule_id, finding.title
+    );
+    let _ = writeln!(out, "  --> {}", finding.location);
+    if let (Some(line), Some(snippet)) = (finding.location.line, &finding.snippet) {
+        let width = line.to_string().len();
+        let _ = writeln!(out, "{:width$} |", "");
+        let _ = writeln!(out, "{line} | {snippet}");
+        let caret = finding.location.column.unwrap_or(1).saturating_sub(1);
+        let _ = writeln!(out, "{:width$} | {:caret$}^", "", "");
+    }
+    let _ = writeln!(out, "  = {}", finding.message);
+    if let Some(value) = &finding.value {
+        let _ = writeln!(out, "  = value: {value}");
+    }
+    if let Some(rule) = rule_of(report, finding.rule_id) {
+        let _ = writeln!(out, "  = fix: {}", rule.fix);
+        let _ = writeln!(out, "  = docs: {}", rule.help_uri());
+    }
+    let _ = writeln!(
+        out,
+        "  = control {}, OWASP {}, confidence {}",
+        finding.control,
+        finding.owasp,
+        finding.confidence.as_str()
+    );
+    out.push('\n');
+}
+
+fn summary_line(report: &Report<'_>) -> String {
+    let mut counts = Vec::new();
+    for severity in Severity::ALL.iter().rev() {
+        let n = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == *severity)
+            .count();
+        if n > 0 {
+            counts.push(format!("{n} {severity}"));
+        }
+    }
+    let total = report.findings.len();
+    let noun = if total == 1 { "finding" } else { "findings" };
+    let detail = if counts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", counts.join(", "))
+    };
+    let s = &report.summary;
+    format!(
+        "{total} {noun}{detail}; {} scanned, {} skipped, {} suppressed\n",
+        s.scanned, s.skipped, s.suppressed
+    )
+}

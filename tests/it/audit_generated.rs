@@ -1,0 +1,144 @@
+//! The audit over repositories gatekit generates: every combination audits
+//! clean, and edits that weaken a control are reported as conformance
+//! findings while cosmetic edits are not.
+
+use std::path::Path;
+
+use gatekit::answers::{Ci, Environment, Vendor};
+use gatekit::audit::{self, Options};
+use gatekit::finding::Finding;
+
+use crate::support::{self, Combo};
+
+fn audit_dir(dir: &Path) -> Vec<Finding> {
+    let options = Options {
+        paths: vec![dir.to_path_buf()],
+        baseline: None,
+    };
+    let outcome = audit::audit(&options).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    assert!(outcome.invalid.is_empty(), "{:?}", outcome.invalid);
+    outcome.findings
+}
+
+fn describe(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.location, f.rule_id, f.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_generated_repository_audits_clean() {
+    for combo in support::combos() {
+        let generated = support::render(combo);
+        let dir = support::write(&generated);
+        let findings = audit_dir(dir.path());
+        assert!(
+            findings.is_empty(),
+            "{}:\n{}",
+            combo.name(),
+            describe(&findings)
+        );
+    }
+}
+
+const KONG_CLOUD: Combo = Combo {
+    vendor: Vendor::Kong,
+    environment: Environment::Cloud,
+    ci: Ci::Github,
+};
+
+/// Renders the Kong cloud repository, applies `edit` to one file and
+/// returns the conformance findings.
+fn conformance_after(path: &str, edit: impl Fn(&str) -> String) -> Vec<Finding> {
+    let generated = support::render(KONG_CLOUD);
+    let dir = support::write(&generated);
+    let file = dir.path().join(path);
+    let before = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let after = edit(&before);
+    assert_ne!(before, after, "the edit of {path} changed nothing");
+    std::fs::write(&file, after).unwrap();
+    audit_dir(dir.path())
+        .into_iter()
+        .filter(|f| f.rule_id.starts_with("conformance-"))
+        .collect()
+}
+
+/// Removes the plugin list item named `name`: the item starts at the
+/// `- config:` line above its `name:` line, the order decK writes.
+fn remove_plugin(text: &str, name: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let name_line = lines
+        .iter()
+        .position(|l| l.trim() == format!("name: {name}"))
+        .unwrap_or_else(|| panic!("no plugin {name}"));
+    let start = (0..name_line)
+        .rev()
+        .find(|&i| lines[i].trim_start().starts_with("- config:"))
+        .expect("plugin item start");
+    let mut kept: Vec<&str> = lines[..start].to_vec();
+    kept.extend(&lines[name_line + 1..]);
+    kept.join("\n") + "\n"
+}
+
+fn assert_one(findings: &[Finding], rule: &str, control: &str) {
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule_id == rule && f.control == control),
+        "expected {rule} for {control}, found:\n{}",
+        describe(findings)
+    );
+}
+
+#[test]
+fn removed_authentication_is_reported() {
+    let findings = conformance_after("kong/kong.yaml", |t| remove_plugin(t, "jwt"));
+    assert_one(&findings, "conformance-route-public", "GK-AUTHN-01");
+}
+
+#[test]
+fn raised_rate_limit_is_reported() {
+    let per_second = support::answers(KONG_CLOUD, &[]).rate_limit.per_second;
+    let findings = conformance_after("kong/kong.yaml", |t| {
+        t.replace(
+            &format!("second: {per_second}\n"),
+            &format!("second: {}\n", per_second * 100),
+        )
+    });
+    assert_one(&findings, "conformance-limit-raised", "GK-RATE-01");
+}
+
+#[test]
+fn lowered_tls_minimum_is_reported() {
+    let findings = conformance_after("kong/helm/gateway.yaml", |t| {
+        t.replace(
+            "ssl_protocols: TLSv1.2 TLSv1.3",
+            "ssl_protocols: TLSv1 TLSv1.1 TLSv1.2 TLSv1.3",
+        )
+    });
+    assert_one(&findings, "conformance-tls-lowered", "GK-TLS-01");
+}
+
+#[test]
+fn deleted_rate_limiting_plugin_is_reported() {
+    let findings = conformance_after("kong/kong.yaml", |t| remove_plugin(t, "rate-limiting"));
+    assert_one(&findings, "conformance-control-removed", "GK-RATE-01");
+}
+
+#[test]
+fn cosmetic_edits_yield_nothing() {
+    let findings = conformance_after("kong/kong.yaml", |t| {
+        let commented = format!("# Reviewed by the platform team.\n{t}");
+        // Swap two adjacent keys of the first service: same meaning, new order.
+        commented
+            .replacen("    connect_timeout: 5000\n    host:", "    host:", 1)
+            .replacen(
+                "    name: \"orders\"\n",
+                "    name: \"orders\"\n    connect_timeout: 5000\n",
+                1,
+            )
+    });
+    assert!(findings.is_empty(), "{}", describe(&findings));
+}
