@@ -23,7 +23,7 @@ pub struct Answers {
     pub description: String,
     /// Team or contact that owns the gateway, shown in the generated docs.
     pub owner: String,
-    /// Where the gateway runs: `on-prem` (an existing Kubernetes cluster),
+    /// Deployment environment: `on-prem` (an existing Kubernetes cluster),
     /// `cloud` (AWS or Google Cloud) or `hybrid` (control plane or edge in
     /// the cloud, data plane on-prem).
     pub environment: Environment,
@@ -32,13 +32,13 @@ pub struct Answers {
     /// CI system the generated pipelines target.
     pub ci: Ci,
     /// `managed`: people edit the repository and CI checks it for drift with
-    /// `gatekit update --check`; `generated`: nobody edits it and CI checks
-    /// it with `gatekit render --check`.
+    /// `gatekit update --check`. `generated`: the repository is only ever
+    /// rendered, and CI checks it with `gatekit render --check`.
     pub mode: RepoMode,
     /// Deployment stages, in promotion order. Each gets its own Terraform
     /// root and state; the last one is protected by a manual approval.
     pub stages: Vec<String>,
-    /// How clients authenticate at the gateway.
+    /// Client authentication at the gateway.
     pub auth: Auth,
     /// Request rate limits.
     pub rate_limit: RateLimit,
@@ -96,7 +96,7 @@ impl Default for Answers {
     }
 }
 
-/// Where the gateway runs.
+/// Deployment environment of the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Environment {
@@ -179,7 +179,7 @@ pub enum Ci {
 pub enum RepoMode {
     /// People edit the files; `gatekit update` merges blueprint changes.
     Managed,
-    /// Nobody edits the files; CI fails on any difference from a render.
+    /// The files are only rendered; CI fails on any difference from a render.
     Generated,
 }
 
@@ -270,6 +270,10 @@ impl Default for Jwt {
 pub struct Introspection {
     /// Introspection endpoint, an https URL.
     pub url: String,
+    /// Issuer of the tokens, an https URL. Gateways that discover the
+    /// provider's endpoints (Kong `openid-connect`) read its metadata from
+    /// here.
+    pub issuer: String,
     /// Client ID the gateway authenticates with. The client secret is never
     /// an answer: the generated files read it from the platform's secret
     /// store.
@@ -280,6 +284,7 @@ impl Default for Introspection {
     fn default() -> Self {
         Self {
             url: "https://id.example.com/oauth2/introspect".to_string(),
+            issuer: "https://id.example.com/".to_string(),
             client_id: "api-gateway".to_string(),
         }
     }
@@ -292,12 +297,39 @@ pub struct ApiKey {
     /// Request header that carries the key (lowercase, no underscores).
     /// Keys are never read from the query string.
     pub header: String,
+    /// Clients that hold a key. Gateways that keep keys per client (Kong
+    /// consumers) create one entry each and allow it only the services
+    /// listed for it.
+    pub consumers: Vec<ApiConsumer>,
 }
 
 impl Default for ApiKey {
     fn default() -> Self {
         Self {
             header: "x-api-key".to_string(),
+            consumers: vec![ApiConsumer::default()],
+        }
+    }
+}
+
+/// A client that authenticates with an API key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConsumer {
+    /// Client name: a lowercase DNS label, unique among consumers. The key
+    /// itself is never an answer: the generated files read it from the
+    /// secret store under a name derived from this one.
+    pub name: String,
+    /// Services this client may call, by name. Empty allows every service
+    /// that is not public.
+    pub services: Vec<String>,
+}
+
+impl Default for ApiConsumer {
+    fn default() -> Self {
+        Self {
+            name: "example-client".to_string(),
+            services: Vec::new(),
         }
     }
 }
@@ -306,8 +338,8 @@ impl Default for ApiKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Mtls {
-    /// Name of the secret (Kubernetes Secret or cloud secret) that holds the
-    /// CA bundle client certificates must chain to.
+    /// Name of the secret (Kubernetes Secret or cloud secret) that contains the
+    /// CA bundle that client certificates must chain to.
     pub ca_secret: String,
 }
 
@@ -608,7 +640,9 @@ impl Default for Gcp {
 #[serde(deny_unknown_fields, default)]
 pub struct Kong {
     /// `oss` (Kong Gateway open source) or `enterprise`, which unlocks
-    /// `openid-connect` with audience checks.
+    /// `openid-connect`: audience checks for `jwt` and token introspection
+    /// for `introspection`. An `enterprise` gateway needs a licence Secret
+    /// named `kong-enterprise-license` in the gateway namespace.
     pub edition: KongEdition,
 }
 

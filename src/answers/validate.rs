@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use super::model::{Answers, AuthMode, Environment, TlsVersion, Vendor};
+use super::model::{Answers, AuthMode, Environment, KongEdition, TlsVersion, Vendor};
 use super::secrets;
 
 /// One invalid answer.
@@ -85,6 +85,9 @@ impl Validator {
         }
 
         self.check_auth(a);
+        if a.vendor == Vendor::Kong {
+            self.check_kong(a);
+        }
         self.check_limits(a);
         self.check_tls(a);
         for (i, origin) in a.cors.origins.iter().enumerate() {
@@ -305,6 +308,11 @@ impl Validator {
         }
 
         self.url("auth.introspection.url", &a.auth.introspection.url, false);
+        self.url(
+            "auth.introspection.issuer",
+            &a.auth.introspection.issuer,
+            false,
+        );
         self.token(
             "auth.introspection.client_id",
             &a.auth.introspection.client_id,
@@ -333,6 +341,8 @@ impl Validator {
             );
         }
 
+        self.check_api_consumers(a);
+
         self.subdomain("auth.mtls.ca_secret", &a.auth.mtls.ca_secret);
 
         let url = &a.auth.external.url;
@@ -343,6 +353,87 @@ impl Validator {
                 })
         });
         self.url("auth.external.url", url, loopback);
+    }
+
+    fn check_api_consumers(&mut self, a: &Answers) {
+        let consumers = &a.auth.api_key.consumers;
+        if consumers.is_empty() || consumers.len() > 100 {
+            self.fail(
+                "auth.api_key.consumers",
+                consumers.len().to_string(),
+                "must list 1 to 100 consumers, so that every key belongs to a named client",
+            );
+        }
+        self.unique(
+            "auth.api_key.consumers",
+            consumers.iter().map(|c| c.name.as_str()),
+        );
+        let protected: HashSet<&str> = a
+            .services
+            .iter()
+            .filter(|s| !s.public)
+            .map(|s| s.name.as_str())
+            .collect();
+        for (i, consumer) in consumers.iter().enumerate() {
+            let key = format!("auth.api_key.consumers[{i}]");
+            self.label(&format!("{key}.name"), &consumer.name, 40);
+            for (j, service) in consumer.services.iter().enumerate() {
+                if !protected.contains(service.as_str()) {
+                    self.fail(
+                        format!("{key}.services[{j}]"),
+                        service,
+                        "must name a service that is not public",
+                    );
+                }
+            }
+        }
+    }
+
+    /// Rules for what Kong Gateway can render: Kong has no external
+    /// authorization plugin, and token introspection and audience checks
+    /// need the Enterprise `openid-connect` plugin.
+    fn check_kong(&mut self, a: &Answers) {
+        let oss = a.kong.edition == KongEdition::Oss;
+        match a.auth.mode {
+            AuthMode::External => self.fail(
+                "auth.mode",
+                "external",
+                "cannot be used with vendor kong: Kong Gateway has no plugin that asks an external \
+                 authorization service (Envoy ext_authz, NGINX auth_request); use jwt, api-key \
+                 or mtls, or choose vendor envoy or nginx",
+            ),
+            AuthMode::Introspection if oss => self.fail(
+                "auth.mode",
+                "introspection",
+                "needs kong.edition enterprise: Kong Gateway open source has no token \
+                 introspection plugin; set kong.edition to enterprise, or use auth.mode jwt",
+            ),
+            AuthMode::Jwt if oss => {
+                let algorithms = &a.auth.jwt.algorithms;
+                if algorithms.len() != 1 {
+                    self.fail(
+                        "auth.jwt.algorithms",
+                        algorithms.join(","),
+                        "must list exactly one algorithm with kong.edition oss: the Kong jwt \
+                         credential holds one algorithm and rejects tokens signed with another",
+                    );
+                }
+                for (i, alg) in algorithms.iter().enumerate() {
+                    if !KONG_OSS_JWT_ALGORITHMS.contains(&alg.as_str()) {
+                        self.fail(
+                            format!("auth.jwt.algorithms[{i}]"),
+                            alg,
+                            format!(
+                                "must be one of {} with kong.edition oss, the asymmetric \
+                                 algorithms gatekit renders as a Kong jwt credential",
+                                KONG_OSS_JWT_ALGORITHMS.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     fn check_limits(&mut self, a: &Answers) {
@@ -793,6 +884,10 @@ pub const JWT_ALGORITHMS: &[&str] = &[
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
 ];
 
+/// Signing algorithms gatekit renders as a Kong Gateway open source `jwt`
+/// credential (a consumer `jwt_secrets` entry with `rsa_public_key`).
+pub const KONG_OSS_JWT_ALGORITHMS: &[&str] = &["RS256", "RS512", "ES256"];
+
 /// HTTP methods a route may allow.
 pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -923,6 +1018,8 @@ mod tests {
     #[test]
     fn hmac_and_none_algorithms_rejected() {
         let mut a = valid_answers();
+        // Enterprise, so that only the vendor-neutral rule applies.
+        a.kong.edition = KongEdition::Enterprise;
         a.auth.jwt.algorithms = vec!["none".to_string(), "HS256".to_string()];
         assert_eq!(
             keys(&a),
@@ -946,6 +1043,44 @@ mod tests {
             a.services[0].path = bad.to_string();
             assert_eq!(keys(&a), vec!["services[0].path"], "{bad}");
         }
+    }
+
+    #[test]
+    fn kong_rejects_external_auth() {
+        let mut a = valid_answers();
+        a.auth.mode = AuthMode::External;
+        let problems = validate(&a);
+        assert_eq!(keys(&a), vec!["auth.mode"]);
+        assert!(problems[0].rule.contains("envoy or nginx"));
+    }
+
+    #[test]
+    fn kong_oss_rejects_introspection() {
+        let mut a = valid_answers();
+        a.auth.mode = AuthMode::Introspection;
+        assert_eq!(keys(&a), vec!["auth.mode"]);
+        a.kong.edition = KongEdition::Enterprise;
+        assert_eq!(keys(&a), Vec::<String>::new());
+    }
+
+    #[test]
+    fn kong_oss_jwt_needs_one_supported_algorithm() {
+        let mut a = valid_answers();
+        a.auth.jwt.algorithms = vec!["RS256".to_string(), "PS256".to_string()];
+        assert_eq!(
+            keys(&a),
+            vec!["auth.jwt.algorithms", "auth.jwt.algorithms[1]"]
+        );
+        a.kong.edition = KongEdition::Enterprise;
+        assert_eq!(keys(&a), Vec::<String>::new());
+    }
+
+    #[test]
+    fn api_consumer_services_must_exist() {
+        let mut a = valid_answers();
+        a.auth.mode = AuthMode::ApiKey;
+        a.auth.api_key.consumers[0].services = vec!["payments".to_string()];
+        assert_eq!(keys(&a), vec!["auth.api_key.consumers[0].services[0]"]);
     }
 
     #[test]

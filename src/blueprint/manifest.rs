@@ -140,14 +140,32 @@ impl Blueprints {
 }
 
 impl Manifest {
-    /// Returns the set-relative path of an entry's template.
+    /// Returns the set-relative path of an entry's template. A template may
+    /// name a shared one in another folder, such as `../common/x.tera`. A
+    /// path that climbs above the set root is kept as written, so that it
+    /// is reported as not found.
     pub fn template_path(&self, entry: &FileEntry) -> String {
         if self.dir.is_empty() {
             entry.template.clone()
         } else {
-            format!("{}/{}", self.dir, entry.template)
+            resolve_dots(&format!("{}/{}", self.dir, entry.template))
         }
     }
+}
+
+/// Removes `..` segments from a `/`-separated relative path.
+fn resolve_dots(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        if segment == ".." {
+            if parts.pop().is_none() {
+                return path.to_string();
+            }
+        } else {
+            parts.push(segment);
+        }
+    }
+    parts.join("/")
 }
 
 fn parse_yaml<T: serde::de::DeserializeOwned>(
@@ -192,4 +210,16 @@ pub fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
         parts.next().unwrap_or(Some(0))?,
     );
     parts.next().is_none().then_some(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_dots;
+
+    #[test]
+    fn dots_resolve_inside_the_set() {
+        assert_eq!(resolve_dots("kong/../common/a.tera"), "common/a.tera");
+        assert_eq!(resolve_dots("kong/a.tera"), "kong/a.tera");
+        assert_eq!(resolve_dots("kong/../../a.tera"), "kong/../../a.tera");
+    }
 }

@@ -20,6 +20,8 @@ mod hostile_blueprints;
 mod hostile_paths;
 mod hostile_update;
 mod injection;
+mod kong;
+mod kong_schema;
 mod precommit;
 mod pty;
 mod readback;
