@@ -20,6 +20,8 @@ mod hostile_update;
 mod injection;
 mod kong;
 mod kong_schema;
+mod nginx;
+mod nginx_live;
 mod pty;
 mod readback;
 mod snapshots;
