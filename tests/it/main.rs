@@ -24,6 +24,8 @@ mod hostile_update;
 mod injection;
 mod kong;
 mod kong_schema;
+mod nginx;
+mod nginx_live;
 mod precommit;
 mod pty;
 mod readback;
