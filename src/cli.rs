@@ -66,6 +66,17 @@ pub enum Command {
         (a file that does not parse, or no supported file at all), 4 could not run."
     )]
     Audit(AuditArgs),
+    /// Print the threat catalog, or the threat model of one vendor and
+    /// environment.
+    #[command(
+        after_help = "Examples:\n  gatekit threats\n  gatekit threats --vendor kong --environment hybrid\n  \
+        gatekit threats --format json > threats.json\n  \
+        gatekit threats --vendor envoy --format threat-dragon > threat-model.json\n\n\
+        Without --vendor or --environment it prints every threat with every vendor's files, \
+        rules and checks. With either, it prints the threat model a repository generated \
+        with the built-in defaults and those choices would get."
+    )]
+    Threats(ThreatsArgs),
 }
 
 /// Where answers come from; shared by the commands that render.
@@ -199,7 +210,8 @@ pub enum VendorArg {
 }
 
 impl VendorArg {
-    fn as_str(self) -> &'static str {
+    /// Returns the vendor name used in answers.
+    pub fn as_str(self) -> &'static str {
         match self {
             VendorArg::Kong => "kong",
             VendorArg::Envoy => "envoy",
@@ -222,7 +234,8 @@ pub enum EnvironmentArg {
 }
 
 impl EnvironmentArg {
-    fn as_str(self) -> &'static str {
+    /// Returns the environment name used in answers.
+    pub fn as_str(self) -> &'static str {
         match self {
             EnvironmentArg::OnPrem => "on-prem",
             EnvironmentArg::Cloud => "cloud",
@@ -283,4 +296,38 @@ pub enum SeverityArg {
     High,
     /// Critical only.
     Critical,
+}
+
+/// Arguments of `gatekit threats`.
+#[derive(Debug, Args)]
+pub struct ThreatsArgs {
+    /// Show the threat model of this vendor's repository.
+    #[arg(long, value_enum)]
+    pub vendor: Option<VendorArg>,
+    /// Show the threat model of this environment's repository.
+    #[arg(long, value_enum)]
+    pub environment: Option<EnvironmentArg>,
+    /// Output format on stdout. `threat-dragon` writes an OWASP Threat
+    /// Dragon v2 model, always of one repository (the defaults when no
+    /// vendor or environment is given).
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ThreatsFormatArg,
+    /// Blueprint set: `builtin`, a directory laid out like gatekit's
+    /// `blueprints/` folder, or a git repository URL.
+    #[arg(long, value_name = "SOURCE", default_value = "builtin")]
+    pub blueprints: String,
+    /// Tag, branch or commit of the git repository in `--blueprints`.
+    #[arg(long, value_name = "REF")]
+    pub blueprints_ref: Option<String>,
+}
+
+/// Formats accepted by `gatekit threats --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThreatsFormatArg {
+    /// Markdown for people.
+    Markdown,
+    /// JSON: threats, controls, files, rules and checks.
+    Json,
+    /// OWASP Threat Dragon v2 model.
+    ThreatDragon,
 }

@@ -7,6 +7,7 @@
 pub mod answers;
 pub mod audit;
 pub mod blueprint;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod error;
@@ -36,6 +37,7 @@ pub fn run(cli: &Cli) -> Code {
         Command::Render(args) => commands::render::run(args),
         Command::Update(args) => update::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Threats(args) => commands::threats::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod new;
 pub mod render;
+pub mod threats;
 
 use std::path::Path;
 
