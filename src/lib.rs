@@ -13,6 +13,7 @@ pub mod error;
 pub mod finding;
 pub mod generate;
 pub mod output;
+pub mod probe;
 pub mod record;
 pub mod report;
 pub mod tree;
@@ -36,6 +37,7 @@ pub fn run(cli: &Cli) -> Code {
         Command::Render(args) => commands::render::run(args),
         Command::Update(args) => update::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Probe(args) => commands::probe::run(args),
     };
     match result {
         Ok(code) => code,
