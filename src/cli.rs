@@ -323,6 +323,11 @@ pub struct ProbeArgs {
         default_value = "8001,8444,9901"
     )]
     pub admin_ports: Vec<u16>,
+    /// Connect to this IP address instead of resolving the URL's host, for
+    /// a gateway that DNS does not point at; the Host header and the TLS
+    /// server name still carry the URL's host.
+    #[arg(long, value_name = "IP")]
+    pub address: Option<std::net::IpAddr>,
     /// Print the planned requests and send none.
     #[arg(long)]
     pub dry_run: bool,

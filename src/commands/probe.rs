@@ -96,6 +96,7 @@ fn options(args: &ProbeArgs) -> Result<Options, Error> {
         max_time: Duration::from_secs(args.max_time),
         http_port: args.http_port,
         admin_ports,
+        address: args.address,
     })
 }
 

@@ -13,11 +13,23 @@ pub fn dry_run(options: &Options) -> Result<String, ProbeError> {
     let context = context(options, target.clone(), "NONCE".to_string());
     let mut out = String::new();
     let _ = writeln!(out, "gatekit probe dry run: no request is sent");
-    let _ = writeln!(
-        out,
-        "target: {} (resolved once when the probe runs; every request goes to that address)",
-        target.url(&target.path)
-    );
+    match options.address {
+        Some(address) => {
+            let _ = writeln!(
+                out,
+                "target: {} (not resolved; every request goes to {address})",
+                target.url(&target.path)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "target: {} (resolved once when the probe runs; every request goes to that \
+                 address)",
+                target.url(&target.path)
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "limits: at most {} requests and {} s",

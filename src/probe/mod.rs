@@ -62,6 +62,8 @@ pub struct Options {
     pub http_port: u16,
     /// Admin ports on the target host.
     pub admin_ports: Vec<u16>,
+    /// The address to connect to instead of resolving the host.
+    pub address: Option<IpAddr>,
 }
 
 /// The result of a run.
@@ -215,7 +217,10 @@ pub fn probe(options: &Options, resolver: &mut dyn Resolver) -> Result<Outcome, 
     let configs = Configs::new(&options.trust)?;
     let mut extra_ports = vec![options.http_port];
     extra_ports.extend_from_slice(&options.admin_ports);
-    let pinned = Pinned::resolve(&target, &extra_ports, resolver)?;
+    let pinned = match options.address {
+        Some(address) => Pinned::fixed(address, &target, &extra_ports),
+        None => Pinned::resolve(&target, &extra_ports, resolver)?,
+    };
     let address = pinned.address;
     let budget = Budget::new(
         options.max_requests,
@@ -223,10 +228,7 @@ pub fn probe(options: &Options, resolver: &mut dyn Resolver) -> Result<Outcome, 
         pace(options.answers.as_ref()),
     );
     let client = Client::new(target.clone(), pinned, configs, budget);
-    let mut session = Session {
-        client,
-        burst: None,
-    };
+    let mut session = Session::new(client);
     let context = context(options, target.clone(), nonce());
     preflight(&mut session, &target, address)?;
 
@@ -319,6 +321,7 @@ mod tests {
             max_time: Duration::from_secs(10),
             http_port: 80,
             admin_ports: vec![8001],
+            address: None,
         }
     }
 

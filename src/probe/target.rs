@@ -38,10 +38,16 @@ impl Target {
             ));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(invalid(
-                "user info in the URL would put a credential on the command line; use \
-                 --credential-file or --credential-env",
-            ));
+            // The error names the URL, so it must not carry the credential.
+            let mut shown = url.clone();
+            let _ = shown.set_password(None);
+            let _ = shown.set_username("****");
+            return Err(ProbeError::InvalidUrl {
+                url: shown.to_string(),
+                reason: "user info in the URL would put a credential on the command line; use \
+                         --credential-file or --credential-env"
+                    .to_string(),
+            });
         }
         let host = match url.host() {
             Some(Host::Domain(name)) => name.to_string(),
@@ -139,6 +145,13 @@ impl Pinned {
         Ok(Pinned { address, ports })
     }
 
+    /// Pins the target to `address` without a lookup (`--address`).
+    pub fn fixed(address: IpAddr, target: &Target, extra_ports: &[u16]) -> Pinned {
+        let mut ports = vec![target.port];
+        ports.extend_from_slice(extra_ports);
+        Pinned { address, ports }
+    }
+
     /// Returns the socket address of `port`, or an error when the port is
     /// not one the probe may dial.
     pub fn socket(&self, port: u16) -> io::Result<SocketAddr> {
@@ -192,6 +205,14 @@ mod tests {
         ] {
             assert!(Target::parse(url).is_err(), "{url}");
         }
+    }
+
+    #[test]
+    fn user_info_is_not_echoed() {
+        let error = Target::parse("https://admin:hunter2@gw.example.com/").unwrap_err();
+        let shown = error.to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("admin"), "{shown}");
     }
 
     #[test]

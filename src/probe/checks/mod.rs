@@ -116,6 +116,20 @@ pub struct Session {
     pub client: Client,
     /// Set by the rate-limit check.
     pub burst: Option<BurstResult>,
+    /// Protected routes that answered a request without credentials, set
+    /// by `probe-auth-required`; `None` when it did not run.
+    pub open_routes: Option<Vec<String>>,
+}
+
+impl Session {
+    /// A session that no check has run in yet.
+    pub fn new(client: Client) -> Session {
+        Session {
+            client,
+            burst: None,
+            open_routes: None,
+        }
+    }
 }
 
 /// Every check, in run order. The rate-limit checks come last, because
