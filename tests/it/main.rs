@@ -20,6 +20,8 @@ mod hostile_update;
 mod injection;
 mod kong;
 mod kong_schema;
+mod nginx;
+mod nginx_live;
 mod probe_cli;
 mod probe_docs;
 mod probe_nginx;

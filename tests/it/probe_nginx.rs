@@ -1,18 +1,18 @@
-//! `gatekit probe` against a real NGINX on 127.0.0.1: the hardened
-//! configuration passes every check, and removing one control at a time
-//! fails exactly the check that verifies it. NGINX, its upstream and the
-//! authorization service that `auth_request` asks all run on 127.0.0.1, and
-//! the probe reaches NGINX through counting relays, so the requests it sends
-//! are also counted on the server side.
+//! `gatekit probe` against a real NGINX on 127.0.0.1, started with the
+//! configuration the NGINX blueprint generates: the hardened configuration
+//! passes every check, and removing one control at a time fails exactly
+//! the check that verifies it. The upstream and the authorization service
+//! that `auth_request` calls run on 127.0.0.1 as well, and the probe
+//! reaches NGINX through counting relays, so the requests it sends are also
+//! counted on the server side.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
 
-use crate::probe_servers::{
-    self, Certificates, Received, Reply, Running, counting_relay, free_port, http_server,
-};
+use crate::nginx_live::{Nginx, Pki};
+use crate::probe_servers::{Received, Reply, Running, counting_relay, free_port, http_server};
 use crate::support;
 
 /// The host name in the certificate, the URL and `tls.domains`; the probe
@@ -69,36 +69,19 @@ fn lax_auth(request: &Received) -> Reply {
     }
 }
 
-/// NGINX with its upstream, authorization service and relays.
+/// NGINX with its upstream, authorization service and relays. Dropping
+/// it stops NGINX by its PID.
 struct Lab {
     dir: tempfile::TempDir,
-    nginx: Child,
+    gateway: Nginx,
     https: Running,
     http: Running,
     upstream: Running,
     auth: Running,
     admin_ports: Vec<u16>,
-    access_log: PathBuf,
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        // Stop this NGINX by its PID: a graceful SIGTERM, then SIGKILL.
-        let pid = self.nginx.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.nginx.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.nginx.kill();
-        let _ = self.nginx.wait();
-    }
-}
-
-/// The answers the probe reads, matching the configuration below.
+/// The answers NGINX is generated from.
 fn answers(auth_port: u16, upstream_port: u16) -> String {
     format!(
         "vendor: nginx
@@ -137,172 +120,40 @@ services:
     )
 }
 
-/// The NGINX configuration the blueprint generates for these answers
-/// (gateway role, `auth.mode: external`), on test ports.
-// TODO: render this with the NGINX blueprint once it is in main, keeping
-// the edits of `apply` below.
-fn hardened_config(https: u16, http: u16, auth_port: u16, upstream_port: u16) -> String {
-    let security_headers = [
-        (
-            "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains",
-        ),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
-        ("Cache-Control", "no-store"),
-    ];
-    let headers: String = security_headers
-        .iter()
-        .map(|(name, value)| format!("    add_header {name} \"{value}\" always;\n"))
-        .collect();
-    let mut locations = String::new();
-    for (name, methods, public) in [("orders", "GET POST", false), ("catalog", "GET", true)] {
-        for matched in [format!("= /{name}"), format!("/{name}/")] {
-            let auth = if public {
-                ""
-            } else {
-                "      auth_request /_gatekit/auth;\n"
-            };
-            let suffix = if matched.ends_with('/') { "/" } else { "" };
-            locations.push_str(&format!(
-                "    location {matched} {{
-      if ($request_method = OPTIONS) {{
-        return 204;
-      }}
-      limit_except {methods} {{
-        deny all;
-      }}
-{auth}      proxy_pass http://127.0.0.1:{upstream_port}/{name}{suffix};
-    }}
-
-"
-            ));
-        }
-    }
-    format!(
-        "daemon off;
-pid nginx.pid;
-error_log stderr warn;
-
-events {{
-  worker_connections 1024;
-}}
-
-http {{
-  client_body_temp_path client_body_temp;
-  proxy_temp_path proxy_temp;
-  fastcgi_temp_path fastcgi_temp;
-  uwsgi_temp_path uwsgi_temp;
-  scgi_temp_path scgi_temp;
-  default_type application/json;
-
-  # GK-HDR-01
-  server_tokens off;
-  underscores_in_headers off;
-  ignore_invalid_headers on;
-  merge_slashes on;
-
-  # GK-RATE-03
-  client_max_body_size {BODY_LIMIT_KB}k;
-  client_body_buffer_size 16k;
-
-  # GK-NET-01
-  set_real_ip_from 10.0.0.0/16;
-  real_ip_header X-Forwarded-For;
-  real_ip_recursive on;
-
-  log_format counted '$connection $connection_requests $request_method $status';
-  access_log access.log counted;
-
-  # GK-TLS-01
-  ssl_protocols TLSv1.2 TLSv1.3;
-  ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
-  ssl_prefer_server_ciphers off;
-  ssl_ecdh_curve X25519:prime256v1:secp384r1;
-  ssl_session_tickets off;
-
-  proxy_http_version 1.1;
-  proxy_set_header Connection \"\";
-  proxy_set_header X-Forwarded-For $remote_addr;
-  proxy_hide_header X-Powered-By;
-
-  # GK-RATE-01
-  map $remote_addr $rate_key {{
-    default $binary_remote_addr;
-  }}
-  limit_req_zone $rate_key zone=per_client:10m rate=10r/s;
-  limit_req_zone $server_port zone=global:1m rate=1000r/s;
-  limit_req_status 429;
-
-  # GK-CORS-01
-  map $http_origin $cors_origin {{
-    default \"\";
-    https://app.example.com $http_origin;
-  }}
-
-  # GK-TLS-02
-  server {{
-    listen 127.0.0.1:{http} default_server;
-    return 308 https://$host$request_uri;
-  }}
-
-  server {{
-    listen 127.0.0.1:{https} ssl default_server;
-    ssl_reject_handshake on;
-  }}
-
-  server {{
-    listen 127.0.0.1:{https} ssl;
-    server_name {HOST};
-    ssl_certificate tls/server/tls.crt;
-    ssl_certificate_key tls/server/tls.key;
-
-    # GK-RATE-01, GK-RATE-02
-    limit_req zone=per_client burst=20 nodelay;
-    limit_req zone=global burst=1000 nodelay;
-
-{headers}    add_header Access-Control-Allow-Origin $cors_origin always;
-    add_header Vary Origin always;
-
-    # GK-ERR-01
-    error_page 401 = @unauthorized;
-    error_page 404 = @not_found;
-    error_page 413 = @too_large;
-    error_page 429 = @too_many_requests;
-
-    location = /_gatekit/auth {{
-      internal;
-      proxy_pass http://127.0.0.1:{auth_port}/verify;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length \"\";
-      proxy_set_header X-Original-URI $request_uri;
-    }}
-
-{locations}    # GK-INV-01
-    location / {{
-      return 404;
-    }}
-
-    location @unauthorized {{
-      return 401 \"{{\\\"error\\\":\\\"unauthorized\\\"}}\";
-    }}
-
-    location @not_found {{
-      return 404 \"{{\\\"error\\\":\\\"not found\\\"}}\";
-    }}
-
-    location @too_large {{
-      return 413 \"{{\\\"error\\\":\\\"request body too large\\\"}}\";
-    }}
-
-    location @too_many_requests {{
-{headers}      add_header Retry-After 1 always;
-      return 429 \"{{\\\"error\\\":\\\"too many requests\\\"}}\";
-    }}
-  }}
-}}
-"
+/// Renders the answers file at `path` with the built-in blueprints and
+/// returns the generated `nginx/nginx.conf` and `.gatekit/answers.yaml`.
+fn generate(path: &Path) -> (String, String) {
+    let sources = gatekit::answers::Sources {
+        file: Some(path.to_path_buf()),
+        ..gatekit::answers::Sources::default()
+    };
+    let (answers, _) = gatekit::generate::resolve_answers(&sources, None).expect("valid answers");
+    let generated = support::render_answers(&answers);
+    (
+        support::text(&generated, "nginx/nginx.conf").to_string(),
+        support::text(&generated, ".gatekit/answers.yaml").to_string(),
     )
+}
+
+/// Adapts the generated configuration to the test without touching a
+/// control. One process runs in place of master and workers, because
+/// workers run as `nobody` and could not write request bodies into the
+/// test's private prefix. Errors go to a file, because the test does not
+/// read the stderr pipe and rate-limit warnings would fill it. The access log holds
+/// connection serial numbers, from which [`Lab::requests_received`]
+/// counts requests.
+fn instrument(config: &str) -> String {
+    let config = edit(
+        config,
+        "error_log stderr warn;",
+        "error_log error.log warn;",
+    );
+    let config = edit(
+        &config,
+        "access_log /dev/stdout gateway;",
+        "log_format counted '$connection';\n  access_log access.log counted;",
+    );
+    format!("master_process off;\n{config}")
 }
 
 /// Replaces `from` with `to` in `config`, failing when `from` is missing,
@@ -341,17 +192,20 @@ fn apply(config: &str, variant: Variant) -> String {
         }
         Variant::StubStatus => edit(
             config,
-            "    # GK-INV-01\n",
-            "    location = /nginx_status {\n      stub_status;\n    }\n\n    # GK-INV-01\n",
+            "    # GK-INV-01",
+            "    location = /nginx_status {\n      stub_status;\n    }\n\n    # GK-INV-01",
         ),
         Variant::ServerTokens => edit(config, "server_tokens off;", "server_tokens on;"),
     }
 }
 
-/// Starts NGINX with `variant` and everything it talks to, or `None`
-/// when NGINX is not installed.
+/// Starts NGINX with the generated configuration minus the control of
+/// `variant`, and everything it talks to; `None` when NGINX or openssl is
+/// not installed.
 fn start(variant: Variant) -> Option<Lab> {
-    let nginx = support::tool("nginx")?;
+    let (Some(nginx), Some(openssl)) = (support::tool("nginx"), support::tool("openssl")) else {
+        return None;
+    };
     let auth_handler = if variant == Variant::AnyToken {
         lax_auth
     } else {
@@ -359,70 +213,30 @@ fn start(variant: Variant) -> Option<Lab> {
     };
     let upstream = http_server(upstream);
     let auth = http_server(auth_handler);
-    let https_port = free_port();
-    let http_port = free_port();
-    let https = counting_relay(https_port);
-    let http = counting_relay(http_port);
 
     let dir = tempfile::tempdir().unwrap();
-    let Certificates {
-        ca,
-        server_cert,
-        server_key,
-    } = probe_servers::certificates(HOST);
-    std::fs::create_dir_all(dir.path().join("tls/server")).unwrap();
-    std::fs::write(dir.path().join("tls/server/tls.crt"), server_cert).unwrap();
-    std::fs::write(dir.path().join("tls/server/tls.key"), server_key).unwrap();
-    std::fs::write(dir.path().join("ca.pem"), ca).unwrap();
-    std::fs::write(
-        dir.path().join("answers.yaml"),
-        answers(auth.port, upstream.port),
-    )
-    .unwrap();
+    let answers_path = dir.path().join("answers.yaml");
+    std::fs::write(&answers_path, answers(auth.port, upstream.port)).unwrap();
+    let (config, recorded) = generate(&answers_path);
+    // The probe reads the answers the generated repository records.
+    std::fs::write(dir.path().join("recorded-answers.yaml"), recorded).unwrap();
     std::fs::write(dir.path().join("token"), format!("{TOKEN}\n")).unwrap();
-    let config = apply(
-        &hardened_config(https_port, http_port, auth.port, upstream.port),
-        variant,
-    );
-    let config_path = dir.path().join("nginx.conf");
-    std::fs::write(&config_path, config).unwrap();
 
-    // One process, no workers: they would run as `nobody` and could not
-    // write request bodies into the test's private folder.
-    let child = Command::new(nginx)
-        .arg("-p")
-        .arg(format!("{}/", dir.path().display()))
-        .arg("-c")
-        .arg(&config_path)
-        .args(["-g", "master_process off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let lab = Lab {
-        access_log: dir.path().join("access.log"),
+    let pki = Pki::create(&openssl);
+    std::fs::write(dir.path().join("ca.pem"), pki.pem("ca.crt")).unwrap();
+    let config = apply(&instrument(&config), variant);
+    let gateway = Nginx::start(&nginx, &config, &pki.config_files());
+    let https = counting_relay(gateway.port(8443));
+    let http = counting_relay(gateway.port(8080));
+    Some(Lab {
         dir,
-        nginx: child,
+        gateway,
         https,
         http,
         upstream,
         auth,
         admin_ports: vec![free_port(), free_port()],
-    };
-    wait_for(https_port);
-    Some(lab)
-}
-
-/// Waits until NGINX accepts connections on `port`.
-fn wait_for(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nginx did not listen on 127.0.0.1:{port}");
+    })
 }
 
 impl Lab {
@@ -454,7 +268,7 @@ impl Lab {
             .arg(&url)
             .args(["--address", "127.0.0.1"])
             .arg("--answers")
-            .arg(self.path("answers.yaml"))
+            .arg(self.path("recorded-answers.yaml"))
             .arg("--credential-file")
             .arg(self.path("token"))
             .args(["--http-port", &self.http.port.to_string()])
@@ -469,7 +283,8 @@ impl Lab {
     /// connection counts once per HTTP request it carried, and once if it
     /// carried none (a TLS handshake or a ClientHello).
     fn requests_received(&self) -> usize {
-        let log = std::fs::read_to_string(&self.access_log).unwrap_or_default();
+        let log =
+            std::fs::read_to_string(self.gateway.prefix().join("access.log")).unwrap_or_default();
         let mut connections = BTreeSet::new();
         let mut requests = 0;
         for line in log.lines() {
@@ -483,7 +298,7 @@ impl Lab {
     }
 }
 
-/// The JSON report of a probe run.
+/// Parses the JSON report of a probe run.
 fn report(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
@@ -493,7 +308,7 @@ fn report(output: &Output) -> serde_json::Value {
     })
 }
 
-/// IDs of the checks that failed, from a JSON report.
+/// Returns the IDs of the checks that failed, from a JSON report.
 fn failed(report: &serde_json::Value) -> BTreeSet<String> {
     report["findings"]
         .as_array()
@@ -503,7 +318,7 @@ fn failed(report: &serde_json::Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// IDs of the checks that were skipped, from a JSON report.
+/// Returns the IDs of the checks that were skipped, from a JSON report.
 fn skipped(report: &serde_json::Value) -> BTreeSet<String> {
     report["skipped"]
         .as_array()

@@ -1,7 +1,7 @@
 //! Small servers for the probe tests, all bound to 127.0.0.1: a plain
-//! HTTP server with a handler (the upstream, the authorization service that
-//! NGINX `auth_request` asks), a TCP relay that counts the connections it
-//! carries, and test certificates.
+//! HTTP server with a handler that counts the requests it answers (the
+//! upstream, the authorization service that NGINX `auth_request` calls),
+//! and a TCP relay that counts the connections it carries.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -161,33 +161,4 @@ fn pipe(from: &TcpStream, to: &TcpStream) {
         let _ = io::copy(&mut from, &mut to);
         let _ = to.shutdown(Shutdown::Write);
     });
-}
-
-/// A test CA and a server certificate it signed, as PEM.
-pub struct Certificates {
-    pub ca: String,
-    pub server_cert: String,
-    pub server_key: String,
-}
-
-/// Issues a CA and a certificate for `host` signed by it.
-pub fn certificates(host: &str) -> Certificates {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-
-    let ca_key = KeyPair::generate().expect("CA key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "gatekit probe test CA");
-    let issuer = CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
-
-    let key = KeyPair::generate().expect("server key");
-    let params = CertificateParams::new(vec![host.to_string()]).expect("server parameters");
-    let cert = params.signed_by(&key, &issuer).expect("server certificate");
-    Certificates {
-        ca: issuer.pem(),
-        server_cert: cert.pem(),
-        server_key: key.serialize_pem(),
-    }
 }
