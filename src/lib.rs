@@ -14,6 +14,7 @@ pub mod error;
 pub mod finding;
 pub mod generate;
 pub mod output;
+pub mod probe;
 pub mod record;
 pub mod report;
 pub mod tree;
@@ -38,6 +39,7 @@ pub fn run(cli: &Cli) -> Code {
         Command::Update(args) => update::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Threats(args) => commands::threats::run(args),
+        Command::Probe(args) => commands::probe::run(args),
     };
     match result {
         Ok(code) => code,

@@ -200,7 +200,8 @@ pub struct Auth {
     pub api_key: ApiKey,
     /// Client certificate settings, used when `mode` is `mtls`.
     pub mtls: Mtls,
-    /// External authorization service, used when `mode` is `external`.
+    /// External authorization service, used when `mode` is `external`, and
+    /// by NGINX for every mode that checks tokens.
     pub external: External,
 }
 
@@ -356,7 +357,9 @@ impl Default for Mtls {
 #[serde(deny_unknown_fields, default)]
 pub struct External {
     /// URL of the authorization service: https, or http only to a loopback
-    /// address (a sidecar in the same pod).
+    /// address (a sidecar in the same pod). NGINX also sends `jwt` and
+    /// `introspection` requests here, since open source NGINX cannot check
+    /// tokens itself.
     pub url: String,
 }
 

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use super::model::{Answers, AuthMode, Environment, KongEdition, TlsVersion, Vendor};
+use super::model::{Answers, AuthMode, Environment, KongEdition, LogSink, TlsVersion, Vendor};
 use super::secrets;
 
 /// One invalid answer.
@@ -87,6 +87,9 @@ impl Validator {
         self.check_auth(a);
         if a.vendor == Vendor::Kong {
             self.check_kong(a);
+        }
+        if a.vendor == Vendor::Nginx {
+            self.check_nginx(a);
         }
         self.check_limits(a);
         self.check_tls(a);
@@ -433,6 +436,37 @@ impl Validator {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Rules for what the NGINX blueprint can render. Tokens (`jwt`,
+    /// `introspection`) are checked by the service at `auth.external.url`
+    /// through `auth_request`, since open source NGINX has no `auth_jwt`.
+    fn check_nginx(&mut self, a: &Answers) {
+        if a.auth.mode == AuthMode::Mtls && a.environment != Environment::OnPrem {
+            self.fail(
+                "auth.mode",
+                "mtls",
+                "needs environment on-prem with vendor nginx: in cloud and hybrid the ALB \
+                 terminates client TLS, so NGINX never sees the client certificate; use \
+                 environment on-prem, or auth.mode api-key or external",
+            );
+        }
+        if a.logging.sink == LogSink::Http {
+            self.fail(
+                "logging.sink",
+                "http",
+                "must be stdout with vendor nginx: open source NGINX cannot send access logs \
+                 to an HTTPS collector; ship the stdout lines with the cluster's log collector",
+            );
+        }
+        if a.environment == Environment::Hybrid && a.rate_limit.global_per_second == 0 {
+            self.fail(
+                "rate_limit.global_per_second",
+                "0",
+                "must be above 0 with vendor nginx in hybrid: the on-premises NGINX sees only \
+                 the edge's address and limits all traffic from it with the global rate",
+            );
         }
     }
 
@@ -1052,6 +1086,24 @@ mod tests {
         let problems = validate(&a);
         assert_eq!(keys(&a), vec!["auth.mode"]);
         assert!(problems[0].rule.contains("envoy or nginx"));
+    }
+
+    #[test]
+    fn nginx_rejects_what_it_cannot_render() {
+        let mut a = valid_answers();
+        a.vendor = Vendor::Nginx;
+        a.environment = Environment::OnPrem;
+        a.auth.mode = AuthMode::Mtls;
+        assert_eq!(keys(&a), Vec::<String>::new());
+        a.environment = Environment::Cloud;
+        assert_eq!(keys(&a), vec!["auth.mode"]);
+        a.auth.mode = AuthMode::Jwt;
+        a.logging.sink = LogSink::Http;
+        assert_eq!(keys(&a), vec!["logging.sink"]);
+        a.logging.sink = LogSink::Stdout;
+        a.environment = Environment::Hybrid;
+        a.rate_limit.global_per_second = 0;
+        assert_eq!(keys(&a), vec!["rate_limit.global_per_second"]);
     }
 
     #[test]

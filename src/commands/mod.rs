@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod new;
+pub mod probe;
 pub mod render;
 pub mod threats;
 
