@@ -102,6 +102,31 @@ pub enum Command {
         after_help = "Examples:\n  gatekit man | man -l -\n  gatekit man --out /usr/local/share/man/man1"
     )]
     Man(ManArgs),
+    /// Print the threat catalog, or the threat model of one vendor and
+    /// environment.
+    #[command(
+        after_help = "Examples:\n  gatekit threats\n  gatekit threats --vendor kong --environment hybrid\n  \
+        gatekit threats --format json > threats.json\n  \
+        gatekit threats --vendor envoy --format threat-dragon > threat-model.json\n\n\
+        Without --vendor or --environment it prints every threat with every vendor's files, \
+        rules and checks. With either, it prints the threat model a repository generated \
+        with the built-in defaults and those choices would get."
+    )]
+    Threats(ThreatsArgs),
+    /// Probe a running gateway: send a small, bounded set of requests and
+    /// report which controls hold.
+    #[command(
+        after_help = "Examples:\n  gatekit probe https://gw.staging.example.com\n  \
+        gatekit probe --answers .gatekit/answers.yaml https://gw.staging.example.com\n  \
+        gatekit probe --answers .gatekit/answers.yaml --credential-env GW_TOKEN --format sarif URL\n  \
+        gatekit probe --dry-run --answers .gatekit/answers.yaml URL\n\n\
+        Only the URL's host is contacted, on its HTTPS port, --http-port and --admin-ports, at \
+        the one address it resolves to when the run starts.\n\n\
+        Exit codes: 0 no check failed, 1 a check failed, 2 invalid usage or input, 4 could not \
+        run (the host does not resolve, nothing answers, the certificate is not trusted, or no \
+        check reached a verdict)."
+    )]
+    Probe(ProbeArgs),
 }
 
 /// Arguments of `gatekit completions`.
@@ -263,7 +288,8 @@ pub enum VendorArg {
 }
 
 impl VendorArg {
-    fn as_str(self) -> &'static str {
+    /// Returns the vendor name used in answers.
+    pub fn as_str(self) -> &'static str {
         match self {
             VendorArg::Kong => "kong",
             VendorArg::Envoy => "envoy",
@@ -286,7 +312,8 @@ pub enum EnvironmentArg {
 }
 
 impl EnvironmentArg {
-    fn as_str(self) -> &'static str {
+    /// Returns the environment name used in answers.
+    pub fn as_str(self) -> &'static str {
         match self {
             EnvironmentArg::OnPrem => "on-prem",
             EnvironmentArg::Cloud => "cloud",
@@ -324,6 +351,68 @@ pub struct AuditArgs {
     pub list_rules: bool,
 }
 
+/// Arguments of `gatekit probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The gateway's https URL; its path is used by checks that need no
+    /// route from the answers.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Answers file (YAML), usually the generated repository's
+    /// `.gatekit/answers.yaml`: the routes, authentication mode, limits and
+    /// TLS minimum to test. Without it, checks that need them are skipped.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Most requests to send, TLS handshakes included; a check that needs
+    /// more than are left is skipped.
+    #[arg(long, value_name = "N", default_value_t = 200,
+        value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_requests: u32,
+    /// Longest the whole run may take, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120,
+        value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub max_time: u64,
+    /// PEM file of the CA that signed the gateway's certificate; only these
+    /// CAs are trusted.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any certificate, for lab targets with a self-signed one; the
+    /// report says so.
+    #[arg(long)]
+    pub insecure: bool,
+    /// File whose first line is a token or API key for checks that need an
+    /// authenticated request. It is never printed.
+    #[arg(long, value_name = "FILE", conflicts_with = "credential_env")]
+    pub credential_file: Option<PathBuf>,
+    /// Name of an environment variable holding a token or API key, as
+    /// `--credential-file`.
+    #[arg(long, value_name = "NAME")]
+    pub credential_env: Option<String>,
+    /// Plaintext HTTP port on the target host.
+    #[arg(long, value_name = "PORT", default_value_t = 80)]
+    pub http_port: u16,
+    /// Admin ports on the target host, comma-separated (Kong 8001 and 8444,
+    /// Envoy 9901).
+    #[arg(
+        long,
+        value_name = "PORTS",
+        value_delimiter = ',',
+        default_value = "8001,8444,9901"
+    )]
+    pub admin_ports: Vec<u16>,
+    /// Connect to this IP address instead of resolving the URL's host, for
+    /// a gateway that DNS does not point at; the Host header and the TLS
+    /// server name still carry the URL's host.
+    #[arg(long, value_name = "IP")]
+    pub address: Option<std::net::IpAddr>,
+    /// Print the planned requests and send none.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// Report formats accepted by `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -350,4 +439,38 @@ pub enum SeverityArg {
     High,
     /// Critical only.
     Critical,
+}
+
+/// Arguments of `gatekit threats`.
+#[derive(Debug, Args)]
+pub struct ThreatsArgs {
+    /// Show the threat model of this vendor's repository.
+    #[arg(long, value_enum)]
+    pub vendor: Option<VendorArg>,
+    /// Show the threat model of this environment's repository.
+    #[arg(long, value_enum)]
+    pub environment: Option<EnvironmentArg>,
+    /// Output format on stdout. `threat-dragon` writes an OWASP Threat
+    /// Dragon v2 model, always of one repository (the defaults when no
+    /// vendor or environment is given).
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ThreatsFormatArg,
+    /// Blueprint set: `builtin`, a directory laid out like gatekit's
+    /// `blueprints/` folder, or a git repository URL.
+    #[arg(long, value_name = "SOURCE", default_value = "builtin")]
+    pub blueprints: String,
+    /// Tag, branch or commit of the git repository in `--blueprints`.
+    #[arg(long, value_name = "REF")]
+    pub blueprints_ref: Option<String>,
+}
+
+/// Formats accepted by `gatekit threats --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThreatsFormatArg {
+    /// Markdown for people.
+    Markdown,
+    /// JSON: threats, controls, files, rules and checks.
+    Json,
+    /// OWASP Threat Dragon v2 model.
+    ThreatDragon,
 }

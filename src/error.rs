@@ -5,6 +5,7 @@ use crate::answers::prompt::PromptError;
 use crate::audit::AuditError;
 use crate::blueprint::BlueprintError;
 use crate::output::OutputError;
+use crate::probe::ProbeError;
 use crate::update::UpdateError;
 
 /// Process exit codes, the same for every command.
@@ -49,6 +50,9 @@ pub enum Error {
     /// An audit could not run or its input is invalid.
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// A probe could not start.
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
     /// Any other invalid usage.
     #[error("{0}")]
     Usage(String),
@@ -82,6 +86,13 @@ impl Error {
             Error::Audit(AuditError::Io { .. }) => Code::CouldNotRun,
             Error::Audit(_) => Code::Invalid,
             Error::Write { .. } => Code::CouldNotRun,
+            Error::Probe(
+                ProbeError::InvalidUrl { .. }
+                | ProbeError::InvalidOption(_)
+                | ProbeError::CaCert { .. }
+                | ProbeError::Credential { .. },
+            ) => Code::Invalid,
+            Error::Probe(_) => Code::CouldNotRun,
         }
     }
 }

@@ -160,14 +160,50 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
-    /// Returns the URL of the rule's documentation page.
+    /// Returns the URL of the documentation: a page per audit rule, a
+    /// section of the probe page per probe check.
     pub fn help_uri(&self) -> String {
+        if self.id.starts_with(PROBE_PREFIX) {
+            return format!("{PROBE_DOCS}#{}", self.id);
+        }
         format!("{DOCS_BASE}/{}.md", self.id)
     }
 }
 
 /// Where rule documentation pages live.
 pub const DOCS_BASE: &str = "https://github.com/gatekit/gatekit/blob/main/docs/rules";
+
+/// The page that documents every probe check, one section per check ID.
+pub const PROBE_DOCS: &str = "https://github.com/gatekit/gatekit/blob/main/docs/probe.md";
+
+/// The prefix of every probe check ID, which no audit rule ID carries.
+pub const PROBE_PREFIX: &str = "probe-";
+
+/// A check that reached no verdict, and why. Only probe checks skip: an
+/// audit rule always runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Check ID.
+    pub rule_id: &'static str,
+    /// Check title.
+    pub title: &'static str,
+    /// Control ID from the blueprint catalog that the check would verify.
+    pub control: &'static str,
+    /// Why the check reached no verdict, in one sentence.
+    pub reason: String,
+}
+
+impl Skipped {
+    /// Records that `rule` reached no verdict because of `reason`.
+    pub fn new(rule: &'static RuleMeta, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            rule_id: rule.id,
+            title: rule.title,
+            control: rule.control,
+            reason: reason.into(),
+        }
+    }
+}
 
 /// Where a finding points: a file position, or a URL for probe checks.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -403,6 +439,24 @@ mod tests {
             .build();
         assert_eq!(f.value.as_deref(), Some("supe****"));
         assert_eq!(redact("short"), "****");
+    }
+
+    #[test]
+    fn probe_checks_link_to_the_probe_page() {
+        let probe = RuleMeta {
+            id: "probe-example",
+            ..RULE.clone()
+        };
+        assert_eq!(
+            probe.help_uri(),
+            format!("{PROBE_DOCS}#probe-example"),
+            "probe check"
+        );
+        assert_eq!(
+            RULE.help_uri(),
+            format!("{DOCS_BASE}/example-rule.md"),
+            "audit rule"
+        );
     }
 
     #[test]

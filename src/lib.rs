@@ -7,12 +7,14 @@
 pub mod answers;
 pub mod audit;
 pub mod blueprint;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod finding;
 pub mod generate;
 pub mod output;
+pub mod probe;
 pub mod record;
 pub mod report;
 pub mod tree;
@@ -38,6 +40,8 @@ pub fn run(cli: &Cli) -> Code {
         Command::Audit(args) => commands::audit::run(args),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
+        Command::Threats(args) => commands::threats::run(args),
+        Command::Probe(args) => commands::probe::run(args),
     };
     match result {
         Ok(code) => code,

@@ -93,7 +93,66 @@ pub fn render(
             },
         );
     }
+    if !catalog.threats.is_empty() {
+        add_threat_model(blueprints, &catalog, answers, &mut tree, &mut plan)?;
+    }
     Ok((tree, plan))
+}
+
+/// Output paths of the threat model every repository gets when the set has
+/// a threat catalog.
+pub const THREAT_MODEL_PATHS: [&str; 2] = ["THREAT_MODEL.md", "threat-model.json"];
+
+/// Adds `THREAT_MODEL.md` and `threat-model.json`. They are written from
+/// the catalog and the plan rather than from templates, because they list
+/// every file of the plan and Threat Dragon's model is a layout, not text.
+fn add_threat_model(
+    blueprints: &Blueprints,
+    catalog: &Catalog,
+    answers: &Answers,
+    tree: &mut Tree,
+    plan: &mut Vec<Planned>,
+) -> Result<(), BlueprintError> {
+    use crate::catalog::{Scope, dfd, export, model};
+    let model = model(blueprints, catalog, Scope::Repo { answers, plan });
+    let diagram = dfd::diagram(answers);
+    let files = [
+        (
+            THREAT_MODEL_PATHS[0],
+            Format::Markdown,
+            export::repo_markdown(&model, answers, &diagram),
+        ),
+        (
+            THREAT_MODEL_PATHS[1],
+            Format::Json,
+            export::threat_dragon(&model, answers, &diagram),
+        ),
+    ];
+    for (path, format, text) in files {
+        let text = normalise(&text);
+        verify::check(format, &text).map_err(|message| BlueprintError::Verify {
+            path: path.to_string(),
+            format,
+            message,
+        })?;
+        plan.push(Planned {
+            path: path.to_string(),
+            manifest: "catalog".to_string(),
+            template: super::catalog::THREATS_PATH.to_string(),
+            format,
+            controls: Vec::new(),
+            executable: false,
+            item: None,
+        });
+        tree.files.insert(
+            path.to_string(),
+            File {
+                bytes: text.into_bytes(),
+                executable: false,
+            },
+        );
+    }
+    check_collisions(plan)
 }
 
 /// Largest file a template may render. Real templates write well under

@@ -60,7 +60,10 @@ pub fn run(args: &AuditArgs) -> Result<Code, Error> {
             scanned: outcome.scanned,
             skipped: outcome.skipped,
             suppressed: outcome.suppressed,
+            checks: None,
         },
+        skipped: &[],
+        notes: &[],
     };
     ui::result(&report::render(format(args.format), &report));
     if !outcome.invalid.is_empty() {
@@ -87,7 +90,8 @@ fn selected_rules(ids: &[String]) -> Result<Vec<&'static Rule>, Error> {
     Ok(selected)
 }
 
-fn format(arg: FormatArg) -> Format {
+/// Maps `--format` to the reporter, for every command that reports findings.
+pub(crate) fn format(arg: FormatArg) -> Format {
     match arg {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,

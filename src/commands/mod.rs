@@ -4,7 +4,9 @@ pub mod audit;
 pub mod completions;
 pub mod man;
 pub mod new;
+pub mod probe;
 pub mod render;
+pub mod threats;
 
 use std::path::Path;
 

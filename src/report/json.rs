@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Report, Summary};
-use crate::finding::Finding;
+use crate::finding::{Finding, Skipped};
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -12,6 +12,10 @@ struct Document<'a> {
     tool_version: &'static str,
     summary: &'a Summary,
     findings: &'a [Finding],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    skipped: &'a [Skipped],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notes: &'a [String],
 }
 
 /// Formats findings as a JSON document.
@@ -22,6 +26,8 @@ pub fn render(report: &Report<'_>) -> String {
         tool_version: env!("CARGO_PKG_VERSION"),
         summary: &report.summary,
         findings: report.findings,
+        skipped: report.skipped,
+        notes: report.notes,
     };
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');

@@ -1,15 +1,17 @@
 //! JUnit XML output, which GitLab shows as a test report: one test case per
-//! rule that found nothing and one failed test case per finding.
+//! rule that found nothing, one failed test case per finding and one
+//! skipped test case per check that reached no verdict.
 
 use std::fmt::Write;
 
 use super::Report;
-use crate::finding::Finding;
+use crate::finding::{Finding, Skipped};
 
 /// Formats findings as JUnit XML.
 pub fn render(report: &Report<'_>) -> String {
     let cases = test_cases(report);
     let failures = report.findings.len();
+    let skipped = report.skipped.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -19,10 +21,11 @@ pub fn render(report: &Report<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"{tool}\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">",
+        "  <testsuite name=\"{tool}\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
         tool = escape(report.tool),
         n = cases.len()
     );
+    out.push_str(&properties(report.notes));
     for case in cases {
         out.push_str(&case);
     }
@@ -30,9 +33,31 @@ pub fn render(report: &Report<'_>) -> String {
     out
 }
 
+/// Carries the run's notes as suite properties, which GitLab keeps with the
+/// report.
+fn properties(notes: &[String]) -> String {
+    if notes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("    <properties>\n");
+    for note in notes {
+        let _ = writeln!(
+            out,
+            "      <property name=\"note\" value=\"{}\"/>",
+            escape(note)
+        );
+    }
+    out.push_str("    </properties>\n");
+    out
+}
+
 fn test_cases(report: &Report<'_>) -> Vec<String> {
     let mut cases = Vec::new();
     for rule in report.rules {
+        if let Some(skipped) = report.skipped.iter().find(|s| s.rule_id == rule.id) {
+            cases.push(skipped_case(skipped));
+            continue;
+        }
         let found: Vec<&Finding> = report
             .findings
             .iter()
@@ -50,6 +75,16 @@ fn test_cases(report: &Report<'_>) -> Vec<String> {
         }
     }
     cases
+}
+
+fn skipped_case(skipped: &Skipped) -> String {
+    format!(
+        "    <testcase classname=\"{id}\" name=\"{id}: {title}\">\n      \
+         <skipped message=\"{reason}\"/>\n    </testcase>\n",
+        id = escape(skipped.rule_id),
+        title = escape(skipped.title),
+        reason = escape(&skipped.reason),
+    )
 }
 
 fn failed_case(finding: &Finding) -> String {

@@ -8,7 +8,7 @@ mod junit;
 mod sarif;
 mod text;
 
-use crate::finding::{Finding, RuleMeta};
+use crate::finding::{Finding, RuleMeta, Skipped};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,21 @@ pub struct Summary {
     pub skipped: usize,
     /// Findings hidden by inline suppressions or the baseline.
     pub suppressed: usize,
+    /// Verdicts per check, for runs whose checks can also be skipped
+    /// (probe); `None` for audit, whose rules always run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<CheckCounts>,
+}
+
+/// How many checks of a probe run passed, failed or reached no verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CheckCounts {
+    /// Checks with no finding.
+    pub passed: usize,
+    /// Checks with at least one finding.
+    pub failed: usize,
+    /// Checks that reached no verdict.
+    pub skipped: usize,
 }
 
 /// Everything a reporter needs.
@@ -48,6 +63,11 @@ pub struct Report<'a> {
     pub findings: &'a [Finding],
     /// What the run covered.
     pub summary: Summary,
+    /// Checks that reached no verdict, with the reason; empty for audit.
+    pub skipped: &'a [Skipped],
+    /// Statements about the whole run that every format must carry, such as
+    /// a certificate check turned off with `--insecure`.
+    pub notes: &'a [String],
 }
 
 /// Formats `report` in `format`.

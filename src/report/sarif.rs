@@ -24,8 +24,34 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation<'a>>,
     results: Vec<SarifResult<'a>>,
     column_kind: &'static str,
+}
+
+/// The run itself, present only to carry notifications: checks that reached
+/// no verdict and notes about the run.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    associated_rule: Option<RuleReference<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleReference<'a> {
+    id: &'a str,
+    index: usize,
 }
 
 #[derive(Serialize)]
@@ -153,6 +179,7 @@ pub fn render(report: &Report<'_>) -> String {
                     rules,
                 },
             },
+            invocations: invocations(report),
             results,
             column_kind: "unicodeCodePoints",
         }],
@@ -160,6 +187,45 @@ pub fn render(report: &Report<'_>) -> String {
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn invocations<'a>(report: &Report<'a>) -> Vec<Invocation<'a>> {
+    let mut notifications: Vec<Notification<'a>> = report
+        .notes
+        .iter()
+        .map(|note| Notification {
+            level: "warning",
+            message: Text { text: note.clone() },
+            associated_rule: None,
+        })
+        .collect();
+    for skipped in report.skipped {
+        notifications.push(Notification {
+            level: "note",
+            message: Text {
+                text: format!("skipped: {}", skipped.reason),
+            },
+            associated_rule: Some(RuleReference {
+                id: skipped.rule_id,
+                index: rule_index(report, skipped.rule_id),
+            }),
+        });
+    }
+    if notifications.is_empty() {
+        return Vec::new();
+    }
+    vec![Invocation {
+        execution_successful: true,
+        tool_execution_notifications: notifications,
+    }]
+}
+
+fn rule_index(report: &Report<'_>, id: &str) -> usize {
+    report
+        .rules
+        .iter()
+        .position(|rule| rule.id == id)
+        .unwrap_or(0)
 }
 
 fn sarif_rule(rule: &'static RuleMeta) -> Rule<'static> {
@@ -203,11 +269,7 @@ fn sarif_rule(rule: &'static RuleMeta) -> Rule<'static> {
 }
 
 fn sarif_result<'a>(report: &Report<'_>, finding: &'a Finding) -> SarifResult<'a> {
-    let rule_index = report
-        .rules
-        .iter()
-        .position(|rule| rule.id == finding.rule_id)
-        .unwrap_or(0);
+    let rule_index = rule_index(report, finding.rule_id);
     let is_file = finding.location.line.is_some();
     let region = finding.location.line.map(|line| Region {
         start_line: line,

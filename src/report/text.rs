@@ -7,7 +7,7 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::{Report, rule_of};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Severity, Skipped};
 use crate::ui::paint;
 
 fn severity_style(severity: Severity) -> Style {
@@ -27,11 +27,30 @@ const GUTTER: Style = Style::new()
 /// Formats findings for people.
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
+    for note in report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    if !report.notes.is_empty() {
+        out.push('\n');
+    }
     for finding in report.findings {
         write_finding(&mut out, report, finding);
     }
+    for skipped in report.skipped {
+        write_skipped(&mut out, report, skipped);
+    }
     out.push_str(&summary_line(report));
     out
+}
+
+fn write_skipped(out: &mut String, report: &Report<'_>, skipped: &Skipped) {
+    let _ = writeln!(out, "skipped[{}]: {}", skipped.rule_id, skipped.title);
+    let _ = writeln!(out, "  = {}", skipped.reason);
+    if let Some(rule) = rule_of(report, skipped.rule_id) {
+        let _ = writeln!(out, "  = docs: {}", rule.help_uri());
+    }
+    let _ = writeln!(out, "  = control {}", skipped.control);
+    out.push('\n');
 }
 
 fn write_finding(out: &mut String, report: &Report<'_>, finding: &Finding) {
@@ -103,6 +122,12 @@ fn summary_line(report: &Report<'_>) -> String {
         format!(" ({})", counts.join(", "))
     };
     let s = &report.summary;
+    if let Some(checks) = s.checks {
+        return format!(
+            "{total} {noun}{detail}; {} checks passed, {} failed, {} skipped\n",
+            checks.passed, checks.failed, checks.skipped
+        );
+    }
     format!(
         "{total} {noun}{detail}; {} scanned, {} skipped, {} suppressed\n",
         s.scanned, s.skipped, s.suppressed
