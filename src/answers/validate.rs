@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use super::model::{Answers, AuthMode, Environment, KongEdition, TlsVersion, Vendor};
+use super::model::{Answers, AuthMode, Environment, KongEdition, LogSink, TlsVersion, Vendor};
 use super::secrets;
 
 /// One invalid answer.
@@ -87,6 +87,9 @@ impl Validator {
         self.check_auth(a);
         if a.vendor == Vendor::Kong {
             self.check_kong(a);
+        }
+        if a.vendor == Vendor::Envoy {
+            self.check_envoy(a);
         }
         self.check_limits(a);
         self.check_tls(a);
@@ -433,6 +436,38 @@ impl Validator {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Rules for what the Envoy blueprint can render without putting a
+    /// secret into the bootstrap: Envoy has no token introspection filter,
+    /// its `api_key_auth` filter holds the keys inline, and it has no
+    /// access logger that posts JSON to an HTTPS collector.
+    fn check_envoy(&mut self, a: &Answers) {
+        match a.auth.mode {
+            AuthMode::Introspection => self.fail(
+                "auth.mode",
+                "introspection",
+                "cannot be used with vendor envoy: Envoy has no token introspection filter; use \
+                 auth.mode external with an authorization service that introspects tokens at \
+                 auth.external.url, or auth.mode jwt",
+            ),
+            AuthMode::ApiKey => self.fail(
+                "auth.mode",
+                "api-key",
+                "cannot be used with vendor envoy: Envoy's api_key_auth filter keeps the keys in \
+                 its configuration, which would put them in the repository; use auth.mode \
+                 external with a service that checks keys, jwt or mtls",
+            ),
+            _ => {}
+        }
+        if a.logging.sink == LogSink::Http {
+            self.fail(
+                "logging.sink",
+                "http",
+                "must be stdout with vendor envoy: Envoy has no access logger that sends JSON to \
+                 an HTTPS collector; ship the stdout lines with the cluster's log collector",
+            );
         }
     }
 
@@ -1052,6 +1087,21 @@ mod tests {
         let problems = validate(&a);
         assert_eq!(keys(&a), vec!["auth.mode"]);
         assert!(problems[0].rule.contains("envoy or nginx"));
+    }
+
+    #[test]
+    fn envoy_rejects_what_it_cannot_render() {
+        let mut a = valid_answers();
+        a.vendor = Vendor::Envoy;
+        assert_eq!(keys(&a), Vec::<String>::new());
+        a.auth.mode = AuthMode::Introspection;
+        assert_eq!(keys(&a), vec!["auth.mode"]);
+        a.auth.mode = AuthMode::ApiKey;
+        a.logging.sink = LogSink::Http;
+        assert_eq!(keys(&a), vec!["auth.mode", "logging.sink"]);
+        a.auth.mode = AuthMode::External;
+        a.logging.sink = LogSink::Stdout;
+        assert_eq!(keys(&a), Vec::<String>::new());
     }
 
     #[test]
