@@ -23,7 +23,7 @@ pub struct Answers {
     pub description: String,
     /// Team or contact that owns the gateway, shown in the generated docs.
     pub owner: String,
-    /// Where the gateway runs: `on-prem` (an existing Kubernetes cluster),
+    /// Deployment environment: `on-prem` (an existing Kubernetes cluster),
     /// `cloud` (AWS or Google Cloud) or `hybrid` (control plane or edge in
     /// the cloud, data plane on-prem).
     pub environment: Environment,
@@ -32,13 +32,13 @@ pub struct Answers {
     /// CI system the generated pipelines target.
     pub ci: Ci,
     /// `managed`: people edit the repository and CI checks it for drift with
-    /// `gatekit update --check`; `generated`: nobody edits it and CI checks
-    /// it with `gatekit render --check`.
+    /// `gatekit update --check`. `generated`: the repository is only ever
+    /// rendered, and CI checks it with `gatekit render --check`.
     pub mode: RepoMode,
     /// Deployment stages, in promotion order. Each gets its own Terraform
     /// root and state; the last one is protected by a manual approval.
     pub stages: Vec<String>,
-    /// How clients authenticate at the gateway.
+    /// Client authentication at the gateway.
     pub auth: Auth,
     /// Request rate limits.
     pub rate_limit: RateLimit,
@@ -96,7 +96,7 @@ impl Default for Answers {
     }
 }
 
-/// Where the gateway runs.
+/// Deployment environment of the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Environment {
@@ -179,7 +179,7 @@ pub enum Ci {
 pub enum RepoMode {
     /// People edit the files; `gatekit update` merges blueprint changes.
     Managed,
-    /// Nobody edits the files; CI fails on any difference from a render.
+    /// The files are only rendered; CI fails on any difference from a render.
     Generated,
 }
 
@@ -338,8 +338,8 @@ impl Default for ApiConsumer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Mtls {
-    /// Name of the secret (Kubernetes Secret or cloud secret) that holds the
-    /// CA bundle client certificates must chain to.
+    /// Name of the secret (Kubernetes Secret or cloud secret) that contains the
+    /// CA bundle that client certificates must chain to.
     pub ca_secret: String,
 }
 
