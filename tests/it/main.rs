@@ -12,6 +12,8 @@ mod audit_generated;
 mod audit_rules;
 mod aws;
 mod cli;
+mod envoy;
+mod envoy_ranges;
 mod generated;
 mod hostile_answers;
 mod hostile_blueprints;
