@@ -91,6 +91,9 @@ impl Validator {
         if a.vendor == Vendor::Nginx {
             self.check_nginx(a);
         }
+        if a.vendor == Vendor::Envoy {
+            self.check_envoy(a);
+        }
         self.check_limits(a);
         self.check_tls(a);
         for (i, origin) in a.cors.origins.iter().enumerate() {
@@ -466,6 +469,38 @@ impl Validator {
                 "0",
                 "must be above 0 with vendor nginx in hybrid: the on-premises NGINX sees only \
                  the edge's address and limits all traffic from it with the global rate",
+            );
+        }
+    }
+
+    /// Rules for what the Envoy blueprint can render without putting a
+    /// secret into the bootstrap: Envoy has no token introspection filter,
+    /// its `api_key_auth` filter holds the keys inline, and it has no
+    /// access logger that posts JSON to an HTTPS collector.
+    fn check_envoy(&mut self, a: &Answers) {
+        match a.auth.mode {
+            AuthMode::Introspection => self.fail(
+                "auth.mode",
+                "introspection",
+                "cannot be used with vendor envoy: Envoy has no token introspection filter; use \
+                 auth.mode external with an authorization service that introspects tokens at \
+                 auth.external.url, or auth.mode jwt",
+            ),
+            AuthMode::ApiKey => self.fail(
+                "auth.mode",
+                "api-key",
+                "cannot be used with vendor envoy: Envoy's api_key_auth filter keeps the keys in \
+                 its configuration, which would put them in the repository; use auth.mode \
+                 external with a service that checks keys, jwt or mtls",
+            ),
+            _ => {}
+        }
+        if a.logging.sink == LogSink::Http {
+            self.fail(
+                "logging.sink",
+                "http",
+                "must be stdout with vendor envoy: Envoy has no access logger that sends JSON to \
+                 an HTTPS collector; ship the stdout lines with the cluster's log collector",
             );
         }
     }
@@ -1104,6 +1139,21 @@ mod tests {
         a.environment = Environment::Hybrid;
         a.rate_limit.global_per_second = 0;
         assert_eq!(keys(&a), vec!["rate_limit.global_per_second"]);
+    }
+
+    #[test]
+    fn envoy_rejects_what_it_cannot_render() {
+        let mut a = valid_answers();
+        a.vendor = Vendor::Envoy;
+        assert_eq!(keys(&a), Vec::<String>::new());
+        a.auth.mode = AuthMode::Introspection;
+        assert_eq!(keys(&a), vec!["auth.mode"]);
+        a.auth.mode = AuthMode::ApiKey;
+        a.logging.sink = LogSink::Http;
+        assert_eq!(keys(&a), vec!["auth.mode", "logging.sink"]);
+        a.auth.mode = AuthMode::External;
+        a.logging.sink = LogSink::Stdout;
+        assert_eq!(keys(&a), Vec::<String>::new());
     }
 
     #[test]

@@ -471,24 +471,9 @@ fn derived(answers: &Answers) -> Json {
         .services
         .iter()
         .map(|service| {
-            let url = url::Url::parse(&service.upstream).ok();
-            let scheme = url.as_ref().map_or("https", |u| u.scheme());
-            let host = url.as_ref().and_then(|u| u.host_str()).unwrap_or_default();
-            let port = url
-                .as_ref()
-                .and_then(url::Url::port_or_known_default)
-                .unwrap_or(443);
-            let path = url.as_ref().map_or("", |u| u.path());
-            json!({
-                "name": service.name,
-                "scheme": scheme,
-                "host": host,
-                "port": port,
-                "base_path": if path == "/" { "" } else { path },
-                "tls": scheme == "https",
-                "host_is_ip": host.parse::<std::net::IpAddr>().is_ok()
-                    || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::Ipv6Addr>().is_ok(),
-            })
+            let mut parts = url_parts(&service.upstream);
+            parts["name"] = json!(service.name);
+            parts
         })
         .collect();
     let state_bucket = if answers.terraform.state_bucket.is_empty() {
@@ -519,7 +504,49 @@ fn derived(answers: &Answers) -> Json {
         "body_limit_bytes": u64::from(answers.body_limit_kb) * 1024,
         "aws": crate::answers::cloud::aws_plan(answers).ok(),
         "apigee_auth": crate::answers::cloud::apigee_auth_policy(answers.auth.mode).ok(),
+        "endpoints": {
+            "jwks": url_parts(&answers.auth.jwt.jwks_uri),
+            "external": url_parts(&answers.auth.external.url),
+            "introspection": url_parts(&answers.auth.introspection.url),
+            "logging": url_parts(&answers.logging.endpoint),
+        },
+        "route_order": route_order(answers),
     })
+}
+
+/// Splits a validated URL into `scheme host port base_path tls host_is_ip`,
+/// so templates never parse URLs themselves.
+fn url_parts(text: &str) -> Json {
+    let url = url::Url::parse(text).ok();
+    let scheme = url.as_ref().map_or("https", |u| u.scheme());
+    let host = url.as_ref().and_then(|u| u.host_str()).unwrap_or_default();
+    let port = url
+        .as_ref()
+        .and_then(url::Url::port_or_known_default)
+        .unwrap_or(443);
+    let path = url.as_ref().map_or("", |u| u.path());
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    json!({
+        "scheme": scheme,
+        "host": host,
+        "port": port,
+        "base_path": if path == "/" { "" } else { path },
+        "tls": scheme == "https",
+        "host_is_ip": bare_host.parse::<std::net::IpAddr>().is_ok(),
+    })
+}
+
+/// Returns the indexes of `services` with the most specific path first
+/// (most segments, then longest), so first-match routers such as Envoy's
+/// never send `/api/v2` to the service at `/api`. Ties keep answer order.
+fn route_order(answers: &Answers) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..answers.services.len()).collect();
+    order.sort_by_key(|&i| {
+        let path = answers.services[i].path.as_str();
+        let segments = path.split('/').filter(|s| !s.is_empty()).count();
+        std::cmp::Reverse((segments, path.len()))
+    });
+    order
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ mod ci_templates;
 mod cli;
 mod cli_docs;
 mod cli_output;
+mod envoy;
+mod envoy_ranges;
 mod generated;
 mod hostile_answers;
 mod hostile_blueprints;

@@ -255,6 +255,7 @@ pub fn answer_variants() -> Vec<(String, Generated)> {
     for (vendor, variants) in [
         ("aws", crate::aws::variants()),
         ("apigee", crate::apigee::variants()),
+        ("envoy", crate::envoy::variants()),
         ("kong", crate::kong::variants()),
     ] {
         out.extend(

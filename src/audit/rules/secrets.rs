@@ -78,7 +78,9 @@ fn secret_key(key: &str) -> bool {
         "_length",
     ];
     let is_reference = suffixes.iter().any(|s| lower.ends_with(s)) || lower.contains("header");
-    SECRET_KEYS.iter().any(|k| lower.contains(k)) && !is_reference
+    // Token buckets count requests (Envoy's `max_tokens`, `tokens_per_fill`).
+    let is_count = lower == "max_tokens" || lower.starts_with("tokens_");
+    SECRET_KEYS.iter().any(|k| lower.contains(k)) && !is_reference && !is_count
 }
 
 /// True when a value is a reference resolved at deploy time, or empty.
