@@ -35,7 +35,8 @@ pub struct Answers {
     /// `gatekit update --check`. `generated`: the repository is only ever
     /// rendered, and CI checks it with `gatekit render --check`.
     pub mode: RepoMode,
-    /// How the generated CI pipelines install and run gatekit.
+    /// Settings of the generated CI pipelines: where they get gatekit, and
+    /// the probe request budget.
     pub pipeline: Pipeline,
     /// Deployment stages, in promotion order. Each gets its own Terraform
     /// root and state; the last one is protected by a manual approval.
@@ -186,7 +187,7 @@ pub enum RepoMode {
     Generated,
 }
 
-/// How the generated CI pipelines install and run gatekit.
+/// Settings of the generated CI pipelines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Pipeline {
@@ -197,7 +198,7 @@ pub struct Pipeline {
     /// `gatekit_repository` that CI builds. Branch names are rejected, because
     /// a branch can move under a pipeline without a change to this repository.
     pub gatekit_ref: String,
-    /// Most requests the scheduled `gatekit probe` job may send to the
+    /// Maximum number of requests the scheduled `gatekit probe` job sends to the
     /// staging gateway in one run.
     pub probe_max_requests: u32,
 }

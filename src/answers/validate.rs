@@ -896,7 +896,7 @@ impl Validator {
     }
 }
 
-/// True for `vMAJOR.MINOR.PATCH` with an optional `v` and an optional
+/// Returns true for `MAJOR.MINOR.PATCH` with an optional `v` prefix and an optional
 /// pre-release suffix (`v1.2.3-rc.1`).
 pub fn is_release_tag(value: &str) -> bool {
     let version = value.strip_prefix('v').unwrap_or(value);
@@ -913,7 +913,7 @@ pub fn is_release_tag(value: &str) -> bool {
         && !(version.contains('-') && suffix.is_empty())
 }
 
-/// True for a full 40-character lowercase hexadecimal git commit SHA.
+/// Returns true for a full 40-character lowercase hexadecimal git commit SHA.
 pub fn is_commit_sha(value: &str) -> bool {
     value.len() == 40
         && value
