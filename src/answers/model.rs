@@ -35,6 +35,9 @@ pub struct Answers {
     /// `gatekit update --check`. `generated`: the repository is only ever
     /// rendered, and CI checks it with `gatekit render --check`.
     pub mode: RepoMode,
+    /// Settings of the generated CI pipelines: where they get gatekit, and
+    /// the probe request budget.
+    pub pipeline: Pipeline,
     /// Deployment stages, in promotion order. Each gets its own Terraform
     /// root and state; the last one is protected by a manual approval.
     pub stages: Vec<String>,
@@ -78,6 +81,7 @@ impl Default for Answers {
             vendor: Vendor::Kong,
             ci: Ci::Github,
             mode: RepoMode::Managed,
+            pipeline: Pipeline::default(),
             stages: vec!["staging".to_string(), "production".to_string()],
             auth: Auth::default(),
             rate_limit: RateLimit::default(),
@@ -181,6 +185,32 @@ pub enum RepoMode {
     Managed,
     /// The files are only rendered; CI fails on any difference from a render.
     Generated,
+}
+
+/// Settings of the generated CI pipelines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pipeline {
+    /// Git repository CI builds gatekit from, an https URL. Point it at your
+    /// own mirror to keep CI independent of the public repository.
+    pub gatekit_repository: String,
+    /// Release tag (`v1.2.3`) or full 40-character commit SHA of
+    /// `gatekit_repository` that CI builds. Branch names are rejected, because
+    /// a branch can move under a pipeline without a change to this repository.
+    pub gatekit_ref: String,
+    /// Maximum number of requests the scheduled `gatekit probe` job sends to the
+    /// staging gateway in one run.
+    pub probe_max_requests: u32,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Self {
+            gatekit_repository: env!("CARGO_PKG_REPOSITORY").to_string(),
+            gatekit_ref: concat!("v", env!("CARGO_PKG_VERSION")).to_string(),
+            probe_max_requests: 200,
+        }
+    }
 }
 
 /// Client authentication.

@@ -134,6 +134,33 @@ impl Validator {
         self.aws_account("aws.account_id", &a.aws.account_id);
         self.gcp(a);
         self.check_managed_vendor(a);
+        self.check_pipeline(a);
+    }
+
+    /// Checks where CI gets gatekit from: a fixed release or commit of an
+    /// https repository, so that every pipeline run builds the same gatekit.
+    fn check_pipeline(&mut self, a: &Answers) {
+        self.url(
+            "pipeline.gatekit_repository",
+            &a.pipeline.gatekit_repository,
+            false,
+        );
+        let reference = &a.pipeline.gatekit_ref;
+        if !is_release_tag(reference) && !is_commit_sha(reference) {
+            self.fail(
+                "pipeline.gatekit_ref",
+                reference,
+                "must be a release tag such as `v1.2.3` or a full 40-character commit SHA; \
+                 a branch name would let the installed gatekit change between runs",
+            );
+        }
+        if !(1..=10_000).contains(&a.pipeline.probe_max_requests) {
+            self.fail(
+                "pipeline.probe_max_requests",
+                a.pipeline.probe_max_requests.to_string(),
+                "must be between 1 and 10000",
+            );
+        }
     }
 
     /// Rejects answers the AWS and Apigee blueprints cannot render faithfully.
@@ -938,6 +965,31 @@ impl Validator {
     }
 }
 
+/// Returns true for `MAJOR.MINOR.PATCH` with an optional `v` prefix and an optional
+/// pre-release suffix (`v1.2.3-rc.1`).
+pub fn is_release_tag(value: &str) -> bool {
+    let version = value.strip_prefix('v').unwrap_or(value);
+    let (core, suffix) = version.split_once('-').unwrap_or((version, ""));
+    let numbers: Vec<&str> = core.split('.').collect();
+    numbers.len() == 3
+        && numbers
+            .iter()
+            .all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+        && suffix.len() <= 40
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && !(version.contains('-') && suffix.is_empty())
+}
+
+/// Returns true for a full 40-character lowercase hexadecimal git commit SHA.
+pub fn is_commit_sha(value: &str) -> bool {
+    value.len() == 40
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 fn auth_mode_name(mode: AuthMode) -> &'static str {
     match mode {
         AuthMode::Jwt => "jwt",
@@ -1216,6 +1268,38 @@ mod tests {
         assert_eq!(keys(&a), vec!["tls.domains[0]"]);
         a.environment = Environment::Hybrid;
         assert_eq!(keys(&a), Vec::<String>::new());
+    }
+
+    #[test]
+    fn pipeline_gatekit_ref_rules() {
+        for reference in ["v0.1.0", "1.2.3", "v1.2.3-rc.1", &"a".repeat(40)] {
+            let mut a = valid_answers();
+            a.pipeline.gatekit_ref = reference.to_string();
+            assert!(keys(&a).is_empty(), "{reference} rejected");
+        }
+        for reference in [
+            "main",
+            "v1.2",
+            "v1.2.3-",
+            "HEAD",
+            &"A".repeat(40),
+            "v1.2.3 x",
+        ] {
+            let mut a = valid_answers();
+            a.pipeline.gatekit_ref = reference.to_string();
+            assert_eq!(
+                keys(&a),
+                vec!["pipeline.gatekit_ref"],
+                "{reference} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn pipeline_repository_must_be_https() {
+        let mut a = valid_answers();
+        a.pipeline.gatekit_repository = "http://git.example.com/gatekit.git".to_string();
+        assert_eq!(keys(&a), vec!["pipeline.gatekit_repository"]);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::catalog::Catalog;
 use super::escape::{self, Format};
 use super::manifest::{Blueprints, Check, FileEntry, Manifest};
 use super::{paths, verify};
-use crate::answers::{Answers, Vendor};
+use crate::answers::{Answers, Environment, Vendor};
 use crate::tree::{File, Tree};
 
 /// A file chosen by the first pass.
@@ -462,6 +462,25 @@ fn add_plan(context: &mut Json, plan: &[Planned], manifests: &[&Manifest]) {
         "checks".into(),
         serde_json::to_value(checks).unwrap_or(Json::Null),
     );
+    map.insert("terraform_roots".into(), json!(terraform_roots(plan)));
+}
+
+/// Names of the Terraform roots (`terraform/live/<name>/main.tf`) in the
+/// order CI applies them: `shared` first, then the stages in answer order,
+/// which is the order the manifests plan them.
+fn terraform_roots(plan: &[Planned]) -> Vec<&str> {
+    let mut roots: Vec<&str> = plan
+        .iter()
+        .filter_map(|p| {
+            p.path
+                .strip_prefix("terraform/live/")?
+                .strip_suffix("/main.tf")
+        })
+        .filter(|root| !root.contains('/'))
+        .collect();
+    roots.sort_by_key(|root| *root != "shared");
+    roots.dedup();
+    roots
 }
 
 /// Values computed from the answers that several templates need, so each
@@ -511,6 +530,25 @@ fn derived(answers: &Answers) -> Json {
             "logging": url_parts(&answers.logging.endpoint),
         },
         "route_order": route_order(answers),
+        "deploy": deploy_access(answers),
+        "gatekit_ref_flag": if crate::answers::validate::is_commit_sha(&answers.pipeline.gatekit_ref) {
+            "--rev"
+        } else {
+            "--tag"
+        },
+    })
+}
+
+/// Returns what a CI job that runs Terraform signs in to: AWS (the S3 state
+/// backend and the AWS provider), Google Cloud (Apigee's GCS backend and
+/// provider) and a kubeconfig for clusters that no cloud identity reaches.
+fn deploy_access(answers: &Answers) -> Json {
+    let self_hosted = matches!(answers.vendor, Vendor::Kong | Vendor::Envoy | Vendor::Nginx);
+    let on_prem = answers.environment == Environment::OnPrem;
+    json!({
+        "aws": answers.vendor != Vendor::Apigee && !on_prem,
+        "gcp": answers.vendor == Vendor::Apigee,
+        "kubeconfig": self_hosted && answers.environment != Environment::Cloud,
     })
 }
 

@@ -29,6 +29,7 @@ mod kong_schema;
 mod labs;
 mod nginx;
 mod nginx_live;
+mod pipelines;
 mod precommit;
 mod probe_cli;
 mod probe_docs;
