@@ -121,18 +121,43 @@ pub fn audit(options: &Options) -> Result<Outcome, AuditError> {
             warnings: outcome.warnings,
         });
     }
-    let mut findings = Vec::new();
-    for rule in rules::registry() {
-        (rule.check)(&workspace, &mut findings);
-    }
     let baseline = match &options.baseline {
         Some(path) => Some(baseline::Baseline::load(path)?),
         None => None,
     };
-    let result = suppress::apply(&workspace, findings, baseline.as_ref());
-    outcome.suppressed = result.suppressed;
-    outcome.findings = finish(&workspace, result.findings);
+    check(&workspace, baseline.as_ref(), &mut outcome);
     Ok(outcome)
+}
+
+/// Runs every rule, applies suppressions and fills `outcome.findings`.
+fn check(workspace: &Workspace, baseline: Option<&baseline::Baseline>, outcome: &mut Outcome) {
+    let mut findings = Vec::new();
+    for rule in rules::registry() {
+        (rule.check)(workspace, &mut findings);
+    }
+    let result = suppress::apply(workspace, findings, baseline);
+    outcome.suppressed = result.suppressed;
+    outcome.findings = finish(workspace, result.findings);
+}
+
+/// Audits one file's text as if it had been found at `disk_path`, with no
+/// baseline. Fuzz targets and benchmarks call it to run detection, the
+/// parser, every rule and the snippet step without touching the disk (NGINX
+/// `include` directives still read below `disk_path`'s folder).
+pub fn audit_text(shown: &str, text: String, disk_path: &Path) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut workspace = Workspace::default();
+    let root = disk_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let found = discover::Found {
+        disk: disk_path.to_path_buf(),
+        shown: shown.to_string(),
+        text: Some(text),
+    };
+    load_file(&found, &root, &mut workspace, &mut outcome);
+    check(&workspace, None, &mut outcome);
+    outcome
 }
 
 fn load_workspace(options: &Options, outcome: &mut Outcome) -> Result<Workspace, AuditError> {
