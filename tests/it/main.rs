@@ -20,6 +20,7 @@ mod hostile_update;
 mod injection;
 mod kong;
 mod kong_schema;
+mod properties;
 mod pty;
 mod readback;
 mod snapshots;
