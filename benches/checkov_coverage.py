@@ -16,26 +16,22 @@ import os
 import sys
 from collections import defaultdict
 
-# Checks whose failures gatekit does not report, and why.
+# Checks whose failures gatekit does not report, and why. The settings named
+# are in blueprints/aws/terraform/module/ and blueprints/aws/openapi.yaml.tera.
 REASONS = {
-    "CKV_AWS_73": "X-Ray tracing is observability, not a security control in gatekit's catalog; "
-    "the generated stages turn it on, but its absence is not reported",
-    "CKV_AWS_120": "response caching is a performance choice; caching authenticated responses "
-    "can leak data between callers, so gatekit does not ask for it",
-    "CKV_AWS_225": "cache encryption only matters when caching is on, which gatekit does not ask for",
-    "CKV_AWS_308": "cache encryption only matters when caching is on, which gatekit does not ask for",
-    "CKV2_AWS_51": "client certificates to the backend (mutual TLS to the integration) are not "
-    "in gatekit's catalog; aws-integration-plaintext checks that the backend uses TLS",
-    "CKV2_AWS_53": "request validation belongs to the OpenAPI import; gatekit checks the OpenAPI "
-    "document (openapi-* rules), not the validator resource",
-    "CKV2_AWS_77": "Log4j protection is a WAF managed rule group; aws-waf-without-managed-rules "
-    "checks that managed rules are attached, not which ones",
-    "CKV2_AWS_29": "gatekit reports a missing WAF once per REST API stage (aws-no-waf); checkov "
-    "also counts stages whose association is defined in another module",
-    "CKV_AWS_217": "create_before_destroy on deployments prevents downtime, not a security risk",
-    "CKV_AWS_237": "create_before_destroy on REST APIs prevents downtime, not a security risk",
-    "CKV2_AWS_4": "covered by aws-no-access-log, which reports the stage; checkov reports the "
-    "method settings resource when its logging level is not set",
+    "CKV_AWS_73": "no rule checks X-Ray tracing, which the control catalog does not list; "
+    "generated stages set `xray_tracing_enabled = true`",
+    "CKV_AWS_120": "no rule checks response caching, a performance setting the control catalog "
+    "does not list; generated stages turn the cache cluster on",
+    "CKV_AWS_225": "no rule checks method-level caching, for the reason given for CKV_AWS_120",
+    "CKV_AWS_237": "`create_before_destroy` avoids downtime on replacement, which the control "
+    "catalog does not list; the generated REST API sets it",
+    "CKV2_AWS_51": "no rule checks backend client certificates; `aws-integration-plaintext` checks "
+    "that integrations use TLS, and generated stages attach a client certificate",
+    "CKV2_AWS_53": "no rule checks request validators yet, although control GK-INPUT-01 covers "
+    "them; the generated OpenAPI document enables them",
+    "CKV2_AWS_77": "`aws-waf-without-managed-rules` reads web ACLs defined in the audited files; "
+    "an association that names an ACL by ARN from elsewhere gives it nothing to read",
 }
 
 

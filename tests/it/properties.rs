@@ -197,9 +197,9 @@ proptest! {
             .collect();
         prop_assert_eq!(stray, Vec::<String>::new(), "{:?}", path);
         if written.is_ok() {
-            let target = root.join(&path);
-            let inside = target.canonicalize().unwrap();
-            prop_assert!(inside.starts_with(root.canonicalize().unwrap()), "{path:?}");
+            let target = root.join(path.trim_end_matches('/'));
+            let is_file = target.symlink_metadata().is_ok_and(|m| m.is_file());
+            prop_assert!(is_file, "{path:?} was accepted but {target:?} is not a file");
         }
     }
 
@@ -211,6 +211,7 @@ proptest! {
             ("deep.yaml", format!("{}1{}", "[".repeat(depth), "]".repeat(depth))),
             ("deep.json", format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth))),
             ("main.tf", format!("locals {{\n  x = {}1{}\n}}\n", "[".repeat(depth), "]".repeat(depth))),
+            ("blocks.tf", format!("{}{}", "a {\n".repeat(depth), "}\n".repeat(depth))),
             ("nginx.conf", format!("{}{}", "http {\n".repeat(depth), "}\n".repeat(depth))),
             (
                 "apiproxy/proxies/default.xml",
