@@ -197,7 +197,8 @@ proptest! {
             .collect();
         prop_assert_eq!(stray, Vec::<String>::new(), "{:?}", path);
         if written.is_ok() {
-            let target = root.join(path.trim_end_matches('/'));
+            // `Path` drops a trailing `/` or `/.`, and so does the write.
+            let target: std::path::PathBuf = root.join(Path::new(&path).components().collect::<std::path::PathBuf>());
             let is_file = target.symlink_metadata().is_ok_and(|m| m.is_file());
             prop_assert!(is_file, "{path:?} was accepted but {target:?} is not a file");
         }
@@ -223,7 +224,7 @@ proptest! {
             let outcome = audit::audit_text(name, text, &disk);
             prop_assert_eq!(outcome.invalid.len(), 1, "{} at depth {}", name, depth);
             let message = &outcome.invalid[0].message;
-            prop_assert!(message.contains("deep") || message.contains("depth") || message.contains("nest"),
+            prop_assert!(["deep", "depth", "nest", "recursion"].iter().any(|w| message.contains(w)),
                 "{name}: {message}");
         }
     }
