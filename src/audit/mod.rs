@@ -145,20 +145,51 @@ pub fn audit_with(
         workspace.documents.len(),
         selected.len()
     );
+    check(&workspace, &selected, baseline.as_ref(), &mut outcome);
+    Ok(outcome)
+}
+
+/// Runs every rule, applies suppressions and fills `outcome.findings`.
+fn check(
+    workspace: &Workspace,
+    selected: &[&'static rules::Rule],
+    baseline: Option<&baseline::Baseline>,
+    outcome: &mut Outcome,
+) {
     let mut findings = Vec::new();
     for rule in selected {
         let before = findings.len();
-        (rule.check)(&workspace, &mut findings);
+        (rule.check)(workspace, &mut findings);
         tracing::trace!("{}: {} findings", rule.meta.id, findings.len() - before);
     }
-
-    let result = suppress::apply(&workspace, findings, baseline.as_ref());
+    let result = suppress::apply(workspace, findings, baseline);
     outcome.suppressed = result.suppressed;
     outcome.warnings.extend(result.warnings);
     let mut findings = result.findings;
+    // A suppression comment can name a rule that was not selected; its
+    // findings never reach the report.
     findings.retain(|f| selected.iter().any(|r| r.meta.id == f.rule_id));
-    outcome.findings = finish(&workspace, findings);
-    Ok(outcome)
+    outcome.findings = finish(workspace, findings);
+}
+
+/// Audits one file's text as if it had been found at `disk_path`, with no
+/// baseline. Fuzz targets and benchmarks call it to run detection, the
+/// parser, every rule and the snippet step without touching the disk (NGINX
+/// `include` directives still read below `disk_path`'s folder).
+pub fn audit_text(shown: &str, text: String, disk_path: &Path) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut workspace = Workspace::default();
+    let root = disk_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let found = discover::Found {
+        disk: disk_path.to_path_buf(),
+        shown: shown.to_string(),
+        text: Some(text),
+    };
+    load_file(&found, &root, &mut workspace, &mut outcome);
+    check(&workspace, &rules::registry(), None, &mut outcome);
+    outcome
 }
 
 fn load_workspace(options: &Options, outcome: &mut Outcome) -> Result<Workspace, AuditError> {

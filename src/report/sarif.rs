@@ -288,7 +288,7 @@ fn sarif_result<'a>(report: &Report<'_>, finding: &'a Finding) -> SarifResult<'a
         locations: vec![SarifLocation {
             physical_location: PhysicalLocation {
                 artifact_location: ArtifactLocation {
-                    uri: finding.location.uri.clone(),
+                    uri: artifact_uri(&finding.location.uri, is_file),
                     uri_base_id: is_file.then_some(SOURCE_ROOT),
                 },
                 region,
@@ -302,6 +302,31 @@ fn sarif_result<'a>(report: &Report<'_>, finding: &'a Finding) -> SarifResult<'a
             confidence: finding.confidence.as_str(),
         },
     }
+}
+
+/// Returns `location` as a URI reference, which SARIF 2.1.0 requires of
+/// `artifactLocation.uri` (section 3.4.3). A file path is percent-encoded
+/// except for unreserved characters, `/` and the sub-delimiters, so a space,
+/// `%`, `?`, `#` or `:` in a file name stays part of one relative path. A URL
+/// keeps its escapes and only characters no URI may contain are encoded.
+fn artifact_uri(location: &str, is_file: bool) -> String {
+    let keep = |c: char| {
+        c.is_ascii_alphanumeric()
+            || "-._~/!$&'()*+,;=@".contains(c)
+            || (!is_file && ":?#[]%".contains(c))
+    };
+    let mut uri = String::with_capacity(location.len());
+    for c in location.chars() {
+        if keep(c) {
+            uri.push(c);
+            continue;
+        }
+        let mut bytes = [0; 4];
+        for byte in c.encode_utf8(&mut bytes).bytes() {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -342,4 +367,35 @@ fn pascal_case(id: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::artifact_uri;
+
+    #[test]
+    fn file_uri_escapes_reserved_characters() {
+        let cases = [
+            ("kong/kong.yaml", "kong/kong.yaml"),
+            ("my gateway/kong.yaml", "my%20gateway/kong.yaml"),
+            ("100%/a#b?c.tf", "100%25/a%23b%3Fc.tf"),
+            ("c:/x.tf", "c%3A/x.tf"),
+            ("zürich.conf", "z%C3%BCrich.conf"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(artifact_uri(path, true), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn url_keeps_its_escapes() {
+        assert_eq!(
+            artifact_uri("https://api.example.com/a%20b?x=1#top", false),
+            "https://api.example.com/a%20b?x=1#top"
+        );
+        assert_eq!(
+            artifact_uri("https://api.example.com/a b", false),
+            "https://api.example.com/a%20b"
+        );
+    }
 }

@@ -17,7 +17,7 @@ use crate::support::{self, Combo};
 
 /// Fragments that break templates which paste values without escaping, or
 /// that a product downstream would expand.
-const FRAGMENTS: &[&str] = &[
+pub(crate) const FRAGMENTS: &[&str] = &[
     "say \"hi\"",
     "it's",
     "key: value",
@@ -75,7 +75,7 @@ const PLAIN: &[&str] = &[
 ];
 
 /// Every string answer key, with list items addressed as `[0]`.
-fn string_keys() -> Vec<String> {
+pub(crate) fn string_keys() -> Vec<String> {
     keys::reference()
         .into_iter()
         .filter_map(|doc| {
@@ -89,7 +89,7 @@ fn string_keys() -> Vec<String> {
         .collect()
 }
 
-fn load(combo: Combo, key: &str, value: &str) -> Result<answers::Answers, String> {
+pub(crate) fn load(combo: Combo, key: &str, value: &str) -> Result<answers::Answers, String> {
     let mut sets = combo.sets();
     sets.push(format!("{key}={value}"));
     let sources = Sources {
@@ -103,7 +103,7 @@ fn load(combo: Combo, key: &str, value: &str) -> Result<answers::Answers, String
         .map_err(|e| e.to_string())
 }
 
-fn render(answers: &answers::Answers) -> Result<Generated, String> {
+pub(crate) fn render(answers: &answers::Answers) -> Result<Generated, String> {
     static BLUEPRINTS: std::sync::LazyLock<(
         gatekit::blueprint::Blueprints,
         gatekit::blueprint::Origin,
@@ -116,7 +116,7 @@ fn render(answers: &answers::Answers) -> Result<Generated, String> {
 }
 
 /// One combination per vendor and environment; `both` covers every CI file.
-fn combos() -> Vec<Combo> {
+pub(crate) fn combos() -> Vec<Combo> {
     support::combos()
         .into_iter()
         .filter(|c| c.ci == Ci::Both)
@@ -179,7 +179,7 @@ fn hostile_values_rejected_or_read_back_exactly() {
 }
 
 /// Renders the combination with a plain value for `key`, if one is valid.
-fn baseline(combo: Combo, key: &str) -> Option<(String, Generated)> {
+pub(crate) fn baseline(combo: Combo, key: &str) -> Option<(String, Generated)> {
     PLAIN.iter().find_map(|plain| {
         let answers = load(combo, key, plain).ok()?;
         Some((plain.to_string(), render(&answers).ok()?))
@@ -187,7 +187,7 @@ fn baseline(combo: Combo, key: &str) -> Option<(String, Generated)> {
 }
 
 /// A YAML file to read back with a YAML 1.1 reader as well.
-struct Pending {
+pub(crate) struct Pending {
     label: String,
     before: String,
     after: String,
@@ -197,7 +197,7 @@ struct Pending {
 
 /// Compares every file of two renders and returns the YAML files that carry
 /// the value, for the YAML 1.1 check.
-fn check_render(
+pub(crate) fn check_render(
     label: &str,
     baseline: &Generated,
     hostile: &Generated,

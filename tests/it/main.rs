@@ -35,6 +35,7 @@ mod probe_cli;
 mod probe_docs;
 mod probe_nginx;
 mod probe_servers;
+mod properties;
 mod pty;
 mod readback;
 mod release;

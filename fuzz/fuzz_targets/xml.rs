@@ -1,0 +1,13 @@
+//! Audits arbitrary text as `apiproxy/proxies/default.xml`: detection, the parser, every rule and
+//! the snippet step.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    common::audit_bytes("apiproxy/proxies/default.xml", data);
+});
