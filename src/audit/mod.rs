@@ -145,7 +145,7 @@ pub fn audit_with(
         workspace.documents.len(),
         selected.len()
     );
-    check(&workspace, &selected, baseline.as_ref(), &mut outcome);
+    check(&workspace, selected, baseline.as_ref(), &mut outcome);
     Ok(outcome)
 }
 
