@@ -239,6 +239,7 @@ fn nginx(text: &str) -> Tree {
             }
             ';' | '{' | '}' => tokens.push(Tree::Other(c.to_string())),
             '"' | '\'' => {
+                let quote = c;
                 let mut value = String::new();
                 while let Some(c) = chars.next() {
                     match c {
@@ -247,7 +248,7 @@ fn nginx(text: &str) -> Tree {
                                 value.push(next);
                             }
                         }
-                        q if q == c => break,
+                        c if c == quote => break,
                         other => value.push(other),
                     }
                 }
@@ -329,13 +330,30 @@ fn walk(
     match (b, h) {
         (Tree::Str(b), Tree::Str(h)) => {
             let expected = b.replace(plain, value);
-            if *h != expected {
-                return Err(format!("at {at}: read back {h:?}, expected {expected:?}"));
+            if *h == expected {
+                if b.contains(plain) {
+                    carried.push(h.clone());
+                }
+                return Ok(());
             }
-            if b.contains(plain) {
-                carried.push(h.clone());
+            // Templates may take a URL apart (an Envoy route rewrites to the
+            // upstream's path); the part must then read back exactly too.
+            // The path is the last place the part occurs: "/x" is also a
+            // prefix of the "//x.example.com" in the same URL.
+            if let Some((plain_path, value_path)) = url_paths(plain, value)
+                && let Some(at_path) = b.rfind(plain_path)
+            {
+                let expected = format!(
+                    "{}{value_path}{}",
+                    &b[..at_path],
+                    &b[at_path + plain_path.len()..]
+                );
+                if *h == expected {
+                    carried.push(h.clone());
+                    return Ok(());
+                }
             }
-            Ok(())
+            Err(format!("at {at}: read back {h:?}, expected {expected:?}"))
         }
         (Tree::Other(b), Tree::Other(h)) if b == h => Ok(()),
         (Tree::List(b), Tree::List(h)) if b.len() == h.len() => {
@@ -363,6 +381,18 @@ fn walk(
     }
 }
 
+/// Returns the paths of two URLs that share scheme and host, the part a
+/// template can use on its own.
+fn url_paths<'a>(plain: &'a str, value: &'a str) -> Option<(&'a str, &'a str)> {
+    let authority_end = |url: &str| {
+        let start = url.find("://")? + 3;
+        Some(start + url[start..].find('/')?)
+    };
+    let end = authority_end(plain)?;
+    (authority_end(value)? == end && plain[..end] == value[..end])
+        .then(|| (&plain[end..], &value[end..]))
+}
+
 fn brief(tree: &Tree) -> String {
     let text = format!("{tree:?}");
     if text.len() > 160 {
@@ -370,4 +400,29 @@ fn brief(tree: &Tree) -> String {
     } else {
         text
     }
+}
+
+#[test]
+fn nginx_reader_keeps_quoted_words_whole() {
+    let tree = nginx("proxy_pass \"https://a.example/x y\";\nreturn 'it\\'s';");
+    let words = |items: &[&str]| {
+        items
+            .iter()
+            .map(|w| match *w {
+                ";" => Tree::Other(";".to_string()),
+                w => Tree::Str(w.to_string()),
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tree,
+        Tree::List(words(&[
+            "proxy_pass",
+            "https://a.example/x y",
+            ";",
+            "return",
+            "it's",
+            ";"
+        ]))
+    );
 }
