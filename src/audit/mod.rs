@@ -149,7 +149,7 @@ pub fn audit_with(
     Ok(outcome)
 }
 
-/// Runs every rule, applies suppressions and fills `outcome.findings`.
+/// Runs the selected rules, applies suppressions and fills `outcome.findings`.
 fn check(
     workspace: &Workspace,
     selected: &[&'static rules::Rule],
@@ -166,8 +166,8 @@ fn check(
     outcome.suppressed = result.suppressed;
     outcome.warnings.extend(result.warnings);
     let mut findings = result.findings;
-    // A suppression comment can name a rule that was not selected; its
-    // findings never reach the report.
+    // Applying suppressions adds findings of its own rule, which stay out
+    // of the report unless that rule was selected.
     findings.retain(|f| selected.iter().any(|r| r.meta.id == f.rule_id));
     outcome.findings = finish(workspace, findings);
 }

@@ -336,10 +336,9 @@ fn walk(
                 }
                 return Ok(());
             }
-            // Templates may take a URL apart (an Envoy route rewrites to the
-            // upstream's path); the part must then read back exactly too.
-            // The path is the last place the part occurs: "/x" is also a
-            // prefix of the "//x.example.com" in the same URL.
+            // A template may use only a URL's path, as an Envoy route rewrite
+            // does, and that part must read back exactly too. The path is
+            // its last occurrence, because "/x" also starts "//x.example.com".
             if let Some((plain_path, value_path)) = url_paths(plain, value)
                 && let Some(at_path) = b.rfind(plain_path)
             {
