@@ -49,11 +49,27 @@ pub fn render(
     let mut tera = engine(blueprints)?;
     let base = base_context(blueprints, answers, &catalog)?;
 
+    // Tera checks every template again each time one is added, so the
+    // manifests' one-line templates go in as one batch.
+    add_inline_templates(&mut tera, &manifests)?;
+    let mut base_context =
+        Context::from_serialize(&base).map_err(|e| BlueprintError::Template {
+            template: "(context)".to_string(),
+            message: e.to_string(),
+        })?;
     let mut plan = Vec::new();
     for manifest in &manifests {
         for (index, entry) in manifest.files.iter().enumerate() {
+            let label = format!("{}#{}", manifest.name, index);
             plan_entry(
-                &mut tera, &base, manifest, index, entry, &catalog, &mut plan,
+                &tera,
+                &base,
+                &mut base_context,
+                manifest,
+                &label,
+                entry,
+                &catalog,
+                &mut plan,
             )?;
         }
     }
@@ -243,16 +259,18 @@ fn engine(blueprints: &Blueprints) -> Result<Tera, BlueprintError> {
     Ok(tera)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn plan_entry(
-    tera: &mut Tera,
+    tera: &Tera,
     base: &Json,
+    context: &mut Context,
     manifest: &Manifest,
-    index: usize,
+    label: &str,
     entry: &FileEntry,
     catalog: &Catalog,
     plan: &mut Vec<Planned>,
 ) -> Result<(), BlueprintError> {
-    let label = format!("{}#{}", manifest.name, index);
+    let label = label.to_string();
     let template = manifest.template_path(entry);
     for control in &entry.controls {
         if !catalog.contains(control) {
@@ -280,22 +298,18 @@ fn plan_entry(
             }
         },
     };
-    let mut context = Context::from_serialize(base).map_err(|e| BlueprintError::Template {
-        template: label.clone(),
-        message: e.to_string(),
-    })?;
     for item in items {
+        context.remove("item");
         if let Some(item) = &item {
             context.insert("item", item);
         }
-        if let Some(condition) = &entry.when {
-            let source = format!("{{% if {condition} %}}yes{{% endif %}}");
-            let shown = render_inline(tera, &format!("{label}.when"), &source, &context)?;
+        if entry.when.is_some() {
+            let shown = render_inline(tera, &format!("{label}.when"), context)?;
             if shown != "yes" {
                 continue;
             }
         }
-        let path = render_inline(tera, &format!("{label}.path"), &entry.path, &context)?;
+        let path = render_inline(tera, &format!("{label}.path"), context)?;
         paths::check(&path).map_err(|reason| BlueprintError::Path {
             manifest: manifest.name.clone(),
             template: entry.template.clone(),
@@ -317,24 +331,36 @@ fn plan_entry(
 
 /// Renders a one-line template written inside a manifest (a condition or a
 /// path). Values are written as plain text and checked afterwards.
-fn render_inline(
-    tera: &mut Tera,
-    name: &str,
-    source: &str,
-    context: &Context,
-) -> Result<String, BlueprintError> {
-    let error = |e: tera::Error| BlueprintError::Template {
+fn render_inline(tera: &Tera, name: &str, context: &Context) -> Result<String, BlueprintError> {
+    escape::with_format(Format::Text, || {
+        tera.render(&format!("{name}.inline"), context)
+    })
+    .map(|s| s.trim().to_string())
+    .map_err(|e| BlueprintError::Template {
         template: name.to_string(),
         message: tera_message(&e),
-    };
-    let template_name = format!("{name}.inline");
-    if !tera.contains_template(&template_name) {
-        tera.add_raw_template(&template_name, source)
-            .map_err(error)?;
+    })
+}
+
+/// Adds every manifest's `when` condition and output path as a template
+/// named `<manifest>#<index>.when.inline` or `.path.inline`.
+fn add_inline_templates(tera: &mut Tera, manifests: &[&Manifest]) -> Result<(), BlueprintError> {
+    let mut templates = Vec::new();
+    for manifest in manifests {
+        for (index, entry) in manifest.files.iter().enumerate() {
+            let label = format!("{}#{}", manifest.name, index);
+            if let Some(condition) = &entry.when {
+                let source = format!("{{% if {condition} %}}yes{{% endif %}}");
+                templates.push((format!("{label}.when.inline"), source));
+            }
+            templates.push((format!("{label}.path.inline"), entry.path.clone()));
+        }
     }
-    escape::with_format(Format::Text, || tera.render(&template_name, context))
-        .map(|s| s.trim().to_string())
-        .map_err(error)
+    tera.add_raw_templates(templates)
+        .map_err(|e| BlueprintError::Template {
+            template: "(manifest paths and conditions)".to_string(),
+            message: tera_message(&e),
+        })
 }
 
 fn check_collisions(plan: &[Planned]) -> Result<(), BlueprintError> {
