@@ -74,8 +74,11 @@ fuzz_target!(|input: Input| {
     let report = Report {
         tool: "gatekit audit",
         rules: &metas,
+        color: false,
         findings: &findings,
         summary: Summary::default(),
+        skipped: &[],
+        notes: &[],
     };
     let text = report::render(Format::Sarif, &report);
     let log: Value = serde_json::from_str(&text).expect("SARIF output is JSON");

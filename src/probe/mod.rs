@@ -39,24 +39,24 @@ use tls::{Configs, Failure, Trust};
 
 pub use dry_run::dry_run;
 
-/// Spacing of requests without answers, which give no rate limit to stay
+/// Spacing of requests when no answers file sets a rate limit to stay
 /// under: five requests a second.
 const DEFAULT_PACE: Duration = Duration::from_millis(200);
 
-/// What to probe and within which limits.
+/// Target and limits of one probe run.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The target URL, `https` only.
     pub url: String,
-    /// The gateway's answers, which say what it should enforce.
+    /// The gateway's answers file, which sets the controls to expect.
     pub answers: Option<Answers>,
-    /// Which certificates to trust.
+    /// Certificates to trust.
     pub trust: Trust,
     /// Credential for checks that need an authenticated request.
     pub credential: Option<Credential>,
-    /// Most requests the run may send.
+    /// Maximum number of requests the run may send.
     pub max_requests: u32,
-    /// Longest the run may take.
+    /// Maximum duration of the run.
     pub max_time: Duration,
     /// Plaintext HTTP port on the target host.
     pub http_port: u16,
@@ -91,7 +91,7 @@ pub enum ProbeError {
     InvalidUrl {
         /// The URL as given.
         url: String,
-        /// What is wrong.
+        /// Reason the value is invalid.
         reason: String,
     },
     /// An option is out of range.
@@ -131,15 +131,15 @@ pub enum ProbeError {
     CaCert {
         /// The file.
         path: PathBuf,
-        /// What is wrong.
+        /// Reason the value is invalid.
         message: String,
     },
     /// The credential source is unusable; the value is never shown.
     #[error("credential from {origin}: {message}")]
     Credential {
-        /// Where it was read from.
+        /// Source of the credential.
         origin: String,
-        /// What is wrong.
+        /// Reason the value is invalid.
         message: String,
     },
     /// The credential file could not be read.
