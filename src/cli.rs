@@ -366,12 +366,12 @@ pub struct ProbeArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
-    /// Most requests to send, TLS handshakes included; a check that needs
-    /// more than are left is skipped.
+    /// Maximum number of requests to send, TLS handshakes included. A check
+    /// that needs more than are left is skipped.
     #[arg(long, value_name = "N", default_value_t = 200,
         value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_requests: u32,
-    /// Longest the whole run may take, in seconds.
+    /// Maximum duration of the whole run, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 120,
         value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub max_time: u64,

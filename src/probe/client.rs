@@ -17,7 +17,7 @@ use super::http::{HttpError, Request, Response, read_response};
 use super::target::{Pinned, Target};
 use super::tls::{self, Configs, Failure, Offer};
 
-/// Longest wait for one connection or one response.
+/// Maximum wait for one connection or one response.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Body bytes written per call, so a server that answers 413 early is
 /// noticed between writes.

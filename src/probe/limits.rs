@@ -65,8 +65,9 @@ impl RateModel {
                 counts_unauthenticated: false,
             }),
             // NOTE: a token bucket of `per_second + burst` tokens refilled
-            // by `per_second` every second, as the answers define the burst;
-            // checked against the Envoy blueprint once it exists.
+            // by `per_second` every second. The Envoy blueprint's buckets
+            // also weigh the global rate per node, and no live Envoy test
+            // has checked this model against them.
             Vendor::Envoy => Ok(RateModel {
                 bucket: per_second + burst,
                 per_second,

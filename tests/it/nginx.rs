@@ -273,7 +273,8 @@ fn live_weakened_copy_accepts_tls11() {
     let config = nginx_conf(&live_answers(upstream.port, &["auth.mode=api-key"]));
     let protocols = regex::Regex::new(r"(?m)^  ssl_protocols [^;]*;").unwrap();
     let ciphers = regex::Regex::new(r"(?m)^  ssl_ciphers [^;]*;").unwrap();
-    assert!(protocols.is_match(&config) && ciphers.is_match(&config));
+    assert!(protocols.is_match(&config), "no ssl_protocols line");
+    assert!(ciphers.is_match(&config), "no ssl_ciphers line");
     let weakened = protocols.replace(&config, "  ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;");
     let weakened = ciphers.replace(&weakened, "  ssl_ciphers DEFAULT:@SECLEVEL=0;");
     let mut files = pki.config_files();
