@@ -1,6 +1,7 @@
 //! Blueprint sets kept in a git repository: cloned into a temporary folder
 //! with git2, read straight from the commit a ref points to.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -162,7 +163,7 @@ impl GitSet {
         &self,
         tree: &git2::Tree<'_>,
         prefix: &str,
-        out: &mut BTreeMap<String, String>,
+        out: &mut BTreeMap<String, Cow<'static, str>>,
     ) -> Result<(), BlueprintError> {
         let git_error = |e: git2::Error| BlueprintError::Source(e.message().to_string());
         for entry in tree {
@@ -184,7 +185,7 @@ impl GitSet {
                     let Ok(text) = std::str::from_utf8(blob.content()) else {
                         continue;
                     };
-                    out.insert(path, text.to_string());
+                    out.insert(path, Cow::Owned(text.to_string()));
                     source::check_count(&self.recorded_url(), out.len())?;
                 }
                 _ => {}

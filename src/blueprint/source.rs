@@ -1,6 +1,7 @@
 //! Where a blueprint set comes from: the copy built into the binary, a
 //! directory with the same layout, or a git repository at a ref.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -158,7 +159,7 @@ fn lexical_absolute(path: &Path) -> Option<PathBuf> {
 #[derive(Debug, Clone, Default)]
 pub struct SetFiles {
     /// File contents by relative path, with `/` separators.
-    pub files: BTreeMap<String, String>,
+    pub files: BTreeMap<String, Cow<'static, str>>,
 }
 
 impl SetFiles {
@@ -200,13 +201,13 @@ impl SetFiles {
 
     /// Returns the text of a file in the set.
     pub fn get(&self, path: &str) -> Option<&str> {
-        self.files.get(path).map(String::as_str)
+        self.files.get(path).map(|text| text.as_ref())
     }
 }
 
 /// Completes a set with the built-in pipelines when it has no `pipelines/`
 /// folder of its own.
-pub(super) fn with_builtin_pipelines(mut files: BTreeMap<String, String>) -> SetFiles {
+pub(super) fn with_builtin_pipelines(mut files: BTreeMap<String, Cow<'static, str>>) -> SetFiles {
     if !files.keys().any(|k| k.starts_with("pipelines/")) {
         collect_embedded(&BUILTIN_PIPELINES, "pipelines/", &mut files);
     }
@@ -233,11 +234,17 @@ pub(super) fn check_count(root: &str, count: usize) -> Result<(), BlueprintError
     Ok(())
 }
 
-fn collect_embedded(dir: &Dir<'_>, prefix: &str, out: &mut BTreeMap<String, String>) {
+// The built-in files are borrowed from the binary rather than copied: a
+// render reads only a fraction of them.
+fn collect_embedded(
+    dir: &Dir<'static>,
+    prefix: &str,
+    out: &mut BTreeMap<String, Cow<'static, str>>,
+) {
     for file in dir.files() {
         if let Some(text) = file.contents_utf8() {
             let path = file.path().to_string_lossy().replace('\\', "/");
-            out.insert(format!("{prefix}{path}"), text.to_string());
+            out.insert(format!("{prefix}{path}"), Cow::Borrowed(text));
         }
     }
     for sub in dir.dirs() {
@@ -248,7 +255,7 @@ fn collect_embedded(dir: &Dir<'_>, prefix: &str, out: &mut BTreeMap<String, Stri
 fn read_dir(
     root: &Path,
     dir: &Path,
-    out: &mut BTreeMap<String, String>,
+    out: &mut BTreeMap<String, Cow<'static, str>>,
 ) -> Result<(), BlueprintError> {
     let io_error = |path: &Path, err: std::io::Error| {
         BlueprintError::Source(format!("cannot read {}: {err}", path.display()))
@@ -281,7 +288,7 @@ fn read_dir(
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            out.insert(relative, text);
+            out.insert(relative, Cow::Owned(text));
             check_count(&root.display().to_string(), out.len())?;
         }
     }

@@ -10,7 +10,7 @@ fn huge_template_output_rejected() {
     for (name, text) in &gatekit::blueprint::SetFiles::builtin().files {
         let target = set.join(name);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text).unwrap();
+        std::fs::write(target, text.as_bytes()).unwrap();
     }
     // 9,000,000 bytes from a 90-byte template.
     let template =

@@ -10,7 +10,7 @@ fn set_with_path(dir: &Path, path: &str) {
     for (name, text) in &gatekit::blueprint::SetFiles::builtin().files {
         let target = dir.join(name);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text).unwrap();
+        std::fs::write(target, text.as_bytes()).unwrap();
     }
     let manifest = dir.join("common/manifest.yaml");
     let text = std::fs::read_to_string(&manifest).unwrap();

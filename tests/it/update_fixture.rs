@@ -104,7 +104,7 @@ pub fn write_blueprint_set(root: &Path, fixtures: &[Fixture]) {
     for (path, text) in &builtin.files {
         let target = root.join(path);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text).unwrap();
+        std::fs::write(target, text.as_bytes()).unwrap();
     }
     let mut set: serde_yaml::Value =
         serde_yaml::from_str(builtin.get("set.yaml").unwrap()).unwrap();
