@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::BlueprintError;
+use super::catalog::Catalog;
 use super::escape::Format;
 use super::source::SetFiles;
 use crate::answers::{Environment, Vendor};
@@ -87,7 +88,7 @@ pub struct FileEntry {
     pub executable: bool,
 }
 
-/// The parsed set: metadata and every manifest.
+/// The parsed set: metadata, every manifest and the catalog.
 #[derive(Debug, Clone)]
 pub struct Blueprints {
     /// The raw files.
@@ -96,40 +97,30 @@ pub struct Blueprints {
     pub meta: SetMeta,
     /// Manifests in `set.yaml` order.
     pub manifests: Vec<Manifest>,
+    /// Controls and threats from `catalog/`.
+    pub catalog: Catalog,
 }
 
 impl Blueprints {
-    /// Parses `set.yaml` and every manifest it lists.
+    /// Parses `set.yaml`, every manifest it lists and the catalog. The
+    /// catalog is parsed on a second thread: it is as large as all the
+    /// manifests together, and neither needs the other.
     pub fn parse(files: SetFiles) -> Result<Blueprints, BlueprintError> {
         let meta: SetMeta = parse_yaml(&files, "set.yaml")?;
         check_min_version(&meta)?;
-        let mut manifests = Vec::new();
-        for path in &meta.manifests {
-            let mut manifest: Manifest = parse_yaml(&files, path)?;
-            manifest.dir = path
-                .rsplit_once('/')
-                .map_or(String::new(), |(dir, _)| dir.to_string());
-            for entry in &manifest.files {
-                let template = manifest.template_path(entry);
-                if files.get(&template).is_none() {
-                    return Err(BlueprintError::Manifest {
-                        file: path.clone(),
-                        message: format!("template {template} not found"),
-                    });
-                }
-            }
-            if manifests.iter().any(|m: &Manifest| m.name == manifest.name) {
-                return Err(BlueprintError::Manifest {
-                    file: path.clone(),
-                    message: format!("manifest name {} is used twice", manifest.name),
-                });
-            }
-            manifests.push(manifest);
-        }
+        let (manifests, catalog) = std::thread::scope(|scope| {
+            let catalog = scope.spawn(|| Catalog::load(&files));
+            let manifests = parse_manifests(&files, &meta);
+            let catalog = catalog
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (manifests, catalog)
+        });
         Ok(Blueprints {
+            manifests: manifests?,
+            catalog: catalog?,
             files,
             meta,
-            manifests,
         })
     }
 
@@ -137,6 +128,35 @@ impl Blueprints {
     pub fn vendor_manifest(&self, vendor: Vendor) -> Option<&Manifest> {
         self.manifests.iter().find(|m| m.vendor == Some(vendor))
     }
+}
+
+/// Parses the manifests `set.yaml` lists, checking that their templates
+/// exist and their names are unique.
+fn parse_manifests(files: &SetFiles, meta: &SetMeta) -> Result<Vec<Manifest>, BlueprintError> {
+    let mut manifests = Vec::new();
+    for path in &meta.manifests {
+        let mut manifest: Manifest = parse_yaml(files, path)?;
+        manifest.dir = path
+            .rsplit_once('/')
+            .map_or(String::new(), |(dir, _)| dir.to_string());
+        for entry in &manifest.files {
+            let template = manifest.template_path(entry);
+            if files.get(&template).is_none() {
+                return Err(BlueprintError::Manifest {
+                    file: path.clone(),
+                    message: format!("template {template} not found"),
+                });
+            }
+        }
+        if manifests.iter().any(|m: &Manifest| m.name == manifest.name) {
+            return Err(BlueprintError::Manifest {
+                file: path.clone(),
+                message: format!("manifest name {} is used twice", manifest.name),
+            });
+        }
+        manifests.push(manifest);
+    }
+    Ok(manifests)
 }
 
 impl Manifest {

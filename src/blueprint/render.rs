@@ -40,35 +40,40 @@ pub struct Planned {
 }
 
 /// Renders every selected file of `blueprints` for `answers`.
+///
+/// Checking the rendered files is about a third of a render and does not
+/// change them, so it runs on two threads; the files and their order do
+/// not depend on it.
 pub fn render(
     blueprints: &Blueprints,
     answers: &Answers,
 ) -> Result<(Tree, Vec<Planned>), BlueprintError> {
-    let catalog = Catalog::load(&blueprints.files)?;
+    let catalog = &blueprints.catalog;
     let manifests = select(blueprints, answers)?;
-    let mut tera = engine(blueprints)?;
-    let base = base_context(blueprints, answers, &catalog)?;
-
+    let mut tera = engine(blueprints, &manifests)?;
     // Tera checks every template again each time one is added, so the
     // manifests' one-line templates go in as one batch.
     add_inline_templates(&mut tera, &manifests)?;
+    let tera = &tera;
+    let manifests = &manifests[..];
+    let base = base_context(blueprints, answers, catalog)?;
     let mut base_context =
         Context::from_serialize(&base).map_err(|e| BlueprintError::Template {
             template: "(context)".to_string(),
             message: e.to_string(),
         })?;
     let mut plan = Vec::new();
-    for manifest in &manifests {
+    for manifest in manifests {
         for (index, entry) in manifest.files.iter().enumerate() {
             let label = format!("{}#{}", manifest.name, index);
             plan_entry(
-                &tera,
+                tera,
                 &base,
                 &mut base_context,
                 manifest,
                 &label,
                 entry,
-                &catalog,
+                catalog,
                 &mut plan,
             )?;
         }
@@ -76,31 +81,46 @@ pub fn render(
     check_collisions(&plan)?;
 
     let mut context_json = base;
-    add_plan(&mut context_json, &plan, &manifests);
+    add_plan(&mut context_json, &plan, manifests);
     let context = Context::from_serialize(&context_json).map_err(|e| BlueprintError::Template {
         template: "(context)".to_string(),
         message: e.to_string(),
     })?;
 
-    let mut tree = Tree::default();
+    let mut texts = Vec::with_capacity(plan.len());
     for planned in &plan {
         let mut file_context = context.clone();
         if let Some(item) = &planned.item {
             file_context.insert("item", item);
         }
         let text = escape::with_format(planned.format, || {
-            render_bounded(&tera, &planned.template, &file_context)
+            render_bounded(tera, &planned.template, &file_context)
         })
         .map_err(|e| BlueprintError::Template {
             template: planned.template.clone(),
             message: tera_message(&e),
         })?;
-        let text = normalise(&text);
-        verify::check(planned.format, &text).map_err(|message| BlueprintError::Verify {
-            path: planned.path.clone(),
-            format: planned.format,
-            message,
-        })?;
+        texts.push(normalise(&text));
+    }
+    let threat_model = !catalog.threats.is_empty();
+    let (checked, extra) = std::thread::scope(|scope| {
+        let extra = threat_model.then(|| {
+            scope.spawn(|| {
+                let files = threat_model_files(blueprints, catalog, answers, &plan);
+                let checked = files
+                    .iter()
+                    .map(|(_, format, text)| verify::check(*format, text));
+                let checked: Vec<_> = checked.collect();
+                (files, checked)
+            })
+        });
+        let checked = check_all(&plan, &texts);
+        (checked, extra.map(join))
+    });
+    checked?;
+
+    let mut tree = Tree::default();
+    for (planned, text) in plan.iter().zip(texts) {
         tree.files.insert(
             planned.path.clone(),
             File {
@@ -109,66 +129,105 @@ pub fn render(
             },
         );
     }
-    if !catalog.threats.is_empty() {
-        add_threat_model(blueprints, &catalog, answers, &mut tree, &mut plan)?;
+    if let Some(result) = extra {
+        let (files, checked) = result;
+        for ((path, format, text), verdict) in files.into_iter().zip(checked) {
+            verdict.map_err(|message| BlueprintError::Verify {
+                path: path.to_string(),
+                format,
+                message,
+            })?;
+            plan.push(Planned {
+                path: path.to_string(),
+                manifest: "catalog".to_string(),
+                template: super::catalog::THREATS_PATH.to_string(),
+                format,
+                controls: Vec::new(),
+                executable: false,
+                item: None,
+            });
+            tree.files.insert(
+                path.to_string(),
+                File {
+                    bytes: text.into_bytes(),
+                    executable: false,
+                },
+            );
+        }
+        check_collisions(&plan)?;
     }
     Ok((tree, plan))
+}
+
+/// Waits for a thread of a render and hands on its panic, if it had one.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Parses every rendered file with the parser of its format, on two
+/// threads, and returns the first failure in plan order.
+fn check_all(plan: &[Planned], texts: &[String]) -> Result<(), BlueprintError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut failures = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let (Some(planned), Some(text)) = (plan.get(index), texts.get(index)) else {
+                return failures;
+            };
+            if let Err(message) = verify::check(planned.format, text) {
+                failures.push((index, message));
+            }
+        }
+    };
+    let mut failures = std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        let mut failures = work();
+        failures.extend(join(helper));
+        failures
+    });
+    failures.sort_by_key(|(index, _)| *index);
+    match failures.into_iter().next() {
+        None => Ok(()),
+        Some((index, message)) => Err(BlueprintError::Verify {
+            path: plan[index].path.clone(),
+            format: plan[index].format,
+            message,
+        }),
+    }
 }
 
 /// Output paths of the threat model every repository gets when the set has
 /// a threat catalog.
 pub const THREAT_MODEL_PATHS: [&str; 2] = ["THREAT_MODEL.md", "threat-model.json"];
 
-/// Adds `THREAT_MODEL.md` and `threat-model.json`. They are written from
+/// Writes `THREAT_MODEL.md` and `threat-model.json`. They are written from
 /// the catalog and the plan rather than from templates, because they list
 /// every file of the plan and Threat Dragon's model is a layout, not text.
-fn add_threat_model(
+fn threat_model_files(
     blueprints: &Blueprints,
     catalog: &Catalog,
     answers: &Answers,
-    tree: &mut Tree,
-    plan: &mut Vec<Planned>,
-) -> Result<(), BlueprintError> {
+    plan: &[Planned],
+) -> [(&'static str, Format, String); 2] {
     use crate::catalog::{Scope, dfd, export, model};
     let model = model(blueprints, catalog, Scope::Repo { answers, plan });
     let diagram = dfd::diagram(answers);
-    let files = [
+    [
         (
             THREAT_MODEL_PATHS[0],
             Format::Markdown,
-            export::repo_markdown(&model, answers, &diagram),
+            normalise(&export::repo_markdown(&model, answers, &diagram)),
         ),
         (
             THREAT_MODEL_PATHS[1],
             Format::Json,
-            export::threat_dragon(&model, answers, &diagram),
+            normalise(&export::threat_dragon(&model, answers, &diagram)),
         ),
-    ];
-    for (path, format, text) in files {
-        let text = normalise(&text);
-        verify::check(format, &text).map_err(|message| BlueprintError::Verify {
-            path: path.to_string(),
-            format,
-            message,
-        })?;
-        plan.push(Planned {
-            path: path.to_string(),
-            manifest: "catalog".to_string(),
-            template: super::catalog::THREATS_PATH.to_string(),
-            format,
-            controls: Vec::new(),
-            executable: false,
-            item: None,
-        });
-        tree.files.insert(
-            path.to_string(),
-            File {
-                bytes: text.into_bytes(),
-                executable: false,
-            },
-        );
-    }
-    check_collisions(plan)
+    ]
 }
 
 /// Largest file a template may render. Real templates write well under
@@ -241,15 +300,18 @@ fn select<'a>(
         .collect())
 }
 
-/// Builds the template engine with every template of the set.
-fn engine(blueprints: &Blueprints) -> Result<Tera, BlueprintError> {
+/// Builds the template engine with the templates the selected manifests
+/// can reach. Parsing templates is the largest part of a render, and most
+/// templates of a set belong to other vendors and environments.
+fn engine(blueprints: &Blueprints, selected: &[&Manifest]) -> Result<Tera, BlueprintError> {
     let mut tera = Tera::new();
     escape::register(&mut tera);
+    let reached = reachable(blueprints, selected);
     let templates = blueprints
         .files
         .files
         .iter()
-        .filter(|(name, _)| name.ends_with(".tera"));
+        .filter(|(name, _)| reached.contains(name.as_str()));
     tera.add_raw_templates(templates)
         .map_err(|e| BlueprintError::Template {
             template: "(blueprint set)".to_string(),
@@ -257,6 +319,50 @@ fn engine(blueprints: &Blueprints) -> Result<Tera, BlueprintError> {
         })?;
     tera.autoescape_on([".tera"]);
     Ok(tera)
+}
+
+/// The templates of the selected manifests, and every template their text
+/// names in a quoted string, followed to the end. `include` and `extends`
+/// take a quoted name, so they are all found; a string that only looks
+/// like a name adds a template that is parsed and never used.
+fn reachable<'a>(blueprints: &'a Blueprints, selected: &[&Manifest]) -> HashSet<&'a str> {
+    let files = &blueprints.files;
+    let mut reached: HashSet<&'a str> = HashSet::new();
+    let mut queue: Vec<&'a str> = Vec::new();
+    let visit = |name: &str, reached: &mut HashSet<&'a str>, queue: &mut Vec<&'a str>| {
+        if let Some((key, _)) = files.files.get_key_value(name)
+            && key.ends_with(".tera")
+            && reached.insert(key.as_str())
+        {
+            queue.push(key.as_str());
+        }
+    };
+    for manifest in selected {
+        for entry in &manifest.files {
+            visit(&manifest.template_path(entry), &mut reached, &mut queue);
+        }
+    }
+    while let Some(name) = queue.pop() {
+        let text = files.get(name).unwrap_or_default();
+        for quoted in quoted_template_names(text) {
+            visit(quoted, &mut reached, &mut queue);
+        }
+    }
+    reached
+}
+
+/// Every quoted string in `text` that ends in `.tera`.
+fn quoted_template_names(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices(".tera").filter_map(move |(at, suffix)| {
+        let end = at + suffix.len();
+        let quote = text[end..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))?;
+        let start = text[..at].rfind(quote)? + 1;
+        let name = &text[start..end];
+        (!name.contains(char::is_whitespace)).then_some(name)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -615,7 +721,15 @@ fn route_order(answers: &Answers) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::normalise;
+    use super::{normalise, quoted_template_names};
+
+    #[test]
+    fn quoted_names_are_found() {
+        let text =
+            "{%- include \"a/b.yml.tera\" %}\n{% extends 'c.tera' %} x.tera \"no space.tera\"";
+        let names: Vec<&str> = quoted_template_names(text).collect();
+        assert_eq!(names, ["a/b.yml.tera", "c.tera"]);
+    }
 
     #[test]
     fn normalise_trims_and_ends_with_newline() {

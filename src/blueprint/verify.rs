@@ -4,6 +4,9 @@
 //! something the user did, because every answer was validated before
 //! rendering. Catching it here means a broken file is never written.
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
 use super::escape::Format;
 use crate::yaml;
 
@@ -14,10 +17,13 @@ pub fn check(format: Format, text: &str) -> Result<(), String> {
     }
     match format {
         Format::Yaml => check_yaml(text),
-        Format::Json => serde_json::from_str::<serde_json::Value>(text)
+        // The parsed values are not kept, so nothing is built from them.
+        Format::Json => serde_json::from_str::<IgnoredAny>(text)
             .map(drop)
             .map_err(|e| e.to_string()),
-        Format::Hcl => hcl::parse(text).map(drop).map_err(|e| e.to_string()),
+        Format::Hcl => hcl_edit::parser::parse_body(text)
+            .map(drop)
+            .map_err(|e| e.to_string()),
         Format::Xml => check_xml(text),
         Format::Nginx => check_nginx(text),
         Format::Markdown => check_markdown(text),
@@ -35,7 +41,7 @@ fn check_yaml(text: &str) -> Result<(), String> {
     // serde_yaml is a second, independent reader; it rejects some inputs
     // (tabs in odd places, bad escapes) that consumers built on libyaml do.
     for doc in serde_yaml::Deserializer::from_str(text) {
-        <serde_yaml::Value as serde::Deserialize>::deserialize(doc).map_err(|e| e.to_string())?;
+        IgnoredAny::deserialize(doc).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! `gatekit threats`: the threat catalog, or one repository's threat model.
 
 use crate::answers::{Sources, Vendor};
-use crate::blueprint::catalog::Catalog;
 use crate::blueprint::{SourceSpec, render};
 use crate::catalog::{Scope, dfd, export, model};
 use crate::cli::{ThreatsArgs, ThreatsFormatArg};
@@ -16,7 +15,7 @@ const EXAMPLE_PROJECT: &str = "example-gateway";
 pub fn run(args: &ThreatsArgs) -> Result<Code, Error> {
     let spec = SourceSpec::parse_with_ref(Some(&args.blueprints), args.blueprints_ref.as_deref())?;
     let (blueprints, _) = generate::load_blueprints(&spec)?;
-    let catalog = Catalog::load(&blueprints.files)?;
+    let catalog = &blueprints.catalog;
     if catalog.threats.is_empty() {
         return Err(Error::Usage(format!(
             "the blueprint set has no threats: add {}",
@@ -28,7 +27,7 @@ pub fn run(args: &ThreatsArgs) -> Result<Code, Error> {
         || args.format == ThreatsFormatArg::ThreatDragon;
     if !one_repo {
         let vendors: Vec<Vendor> = Vendor::ALL.to_vec();
-        let model = model(&blueprints, &catalog, Scope::Catalog { vendors: &vendors });
+        let model = model(&blueprints, catalog, Scope::Catalog { vendors: &vendors });
         ui::result(&match args.format {
             ThreatsFormatArg::Json => export::json(&model),
             _ => export::catalog_markdown(&model),
@@ -52,7 +51,7 @@ pub fn run(args: &ThreatsArgs) -> Result<Code, Error> {
     let (_, plan) = render::render(&blueprints, &answers)?;
     let model = model(
         &blueprints,
-        &catalog,
+        catalog,
         Scope::Repo {
             answers: &answers,
             plan: &plan,
