@@ -85,11 +85,25 @@ pub fn write_tree(root: &Path, tree: &Tree) -> Result<Vec<String>, OutputError> 
         check_target(root, path)?;
     }
     let mut written = Vec::new();
+    #[cfg(unix)]
+    let mut writer = nofollow::Writer::new(root);
     for (path, file) in &tree.files {
         let target = root.join(path);
         if read_existing(&target)?.is_some_and(|existing| existing == *file) {
             continue;
         }
+        // Every path was checked above; the writer opens each folder once
+        // and never through a link, so a folder swapped since cannot
+        // redirect the write.
+        #[cfg(unix)]
+        writer
+            .write(
+                path,
+                &file.bytes,
+                if file.executable { 0o755 } else { 0o644 },
+            )
+            .map_err(io("write", &target))?;
+        #[cfg(not(unix))]
         write_file(root, path, file)?;
         written.push(path.clone());
     }

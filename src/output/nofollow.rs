@@ -5,6 +5,7 @@
 //! path-based write outside. A folder handle opened with `O_NOFOLLOW` is
 //! never a link, so the write stays below the root.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io::{self, Write};
 use std::os::fd::OwnedFd;
@@ -55,17 +56,7 @@ fn open<'a>(root: &Path, relative: &'a str, create: bool) -> io::Result<Folders<
     let root_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let mut handles = vec![rustix::fs::openat(CWD, root, root_flags, Mode::empty())?];
     for name in &names {
-        let parent = &handles[handles.len() - 1];
-        let handle = match rustix::fs::openat(parent, *name, FOLDER, Mode::empty()) {
-            Err(Errno::NOENT) if create => {
-                match rustix::fs::mkdirat(parent, *name, Mode::from_raw_mode(0o777)) {
-                    Ok(()) | Err(Errno::EXIST) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                rustix::fs::openat(parent, *name, FOLDER, Mode::empty())?
-            }
-            other => other?,
-        };
+        let handle = open_folder(&handles[handles.len() - 1], name, create)?;
         handles.push(handle);
     }
     Ok(Folders {
@@ -80,15 +71,90 @@ fn open<'a>(root: &Path, relative: &'a str, create: bool) -> io::Result<Folders<
 /// reader never sees half a file.
 pub fn write(root: &Path, relative: &str, bytes: &[u8], mode: u32) -> io::Result<()> {
     let folders = open(root, relative, true)?;
-    let folder = folders.innermost();
+    write_in(folders.innermost(), folders.file, bytes, mode)
+}
+
+/// Writes many files below one root, opening each folder once. A folder
+/// opened here stays open until the writer is dropped. Writes go through
+/// that handle, so a folder swapped for a link afterwards cannot redirect
+/// them.
+pub struct Writer<'a> {
+    root: &'a Path,
+    /// Folder handles by path relative to the root; `""` is the root.
+    folders: HashMap<String, OwnedFd>,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(root: &'a Path) -> Writer<'a> {
+        Writer {
+            root,
+            folders: HashMap::new(),
+        }
+    }
+
+    /// Writes one file, as [`write`] does.
+    pub fn write(&mut self, relative: &str, bytes: &[u8], mode: u32) -> io::Result<()> {
+        for segment in relative.split('/') {
+            plain(segment)?;
+        }
+        let (dir, file) = relative.rsplit_once('/').unwrap_or(("", relative));
+        self.open(dir)?;
+        write_in(&self.folders[dir], OsStr::new(file), bytes, mode)
+    }
+
+    /// Opens `dir` and every folder above it that is not open yet, creating
+    /// missing ones.
+    fn open(&mut self, dir: &str) -> io::Result<()> {
+        if self.folders.contains_key(dir) {
+            return Ok(());
+        }
+        let handle = if dir.is_empty() {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            rustix::fs::openat(CWD, self.root, flags, Mode::empty())?
+        } else {
+            let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+            self.open(parent)?;
+            open_folder(&self.folders[parent], OsStr::new(name), true)?
+        };
+        self.folders.insert(dir.to_string(), handle);
+        Ok(())
+    }
+}
+
+/// Checks that `name` is one plain path segment.
+fn plain(name: &str) -> io::Result<&OsStr> {
+    match Path::new(name).components().collect::<Vec<_>>().as_slice() {
+        [Component::Normal(segment)] if *segment == OsStr::new(name) => Ok(segment),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a plain relative path",
+        )),
+    }
+}
+
+/// Opens the folder `name` inside `parent`, never through a link, and
+/// creates it first when it is missing and `create` is set.
+fn open_folder(parent: &OwnedFd, name: &OsStr, create: bool) -> io::Result<OwnedFd> {
+    match rustix::fs::openat(parent, name, FOLDER, Mode::empty()) {
+        Err(Errno::NOENT) if create => {
+            match rustix::fs::mkdirat(parent, name, Mode::from_raw_mode(0o777)) {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(e) => return Err(e.into()),
+            }
+            Ok(rustix::fs::openat(parent, name, FOLDER, Mode::empty())?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Writes `bytes` to the file `name` in `folder` through a temporary file.
+fn write_in(folder: &OwnedFd, name: &OsStr, bytes: &[u8], mode: u32) -> io::Result<()> {
     let (temp_name, handle) = create_temporary(folder)?;
     let mut file = std::fs::File::from(handle);
     let written = file
         .write_all(bytes)
         .and_then(|()| rustix::fs::fchmod(&file, Mode::from_raw_mode(mode)).map_err(Into::into))
-        .and_then(|()| {
-            rustix::fs::renameat(folder, &temp_name, folder, folders.file).map_err(Into::into)
-        });
+        .and_then(|()| rustix::fs::renameat(folder, &temp_name, folder, name).map_err(Into::into));
     if written.is_err() {
         let _ = rustix::fs::unlinkat(folder, &temp_name, AtFlags::empty());
     }
@@ -166,6 +232,43 @@ mod tests {
         let result = remove(&root, "kong/kong.yaml");
         assert!(result.is_err(), "{result:?}");
         assert!(outside.join("kong.yaml").is_file());
+    }
+
+    #[test]
+    fn writer_refuses_swapped_folder() {
+        let (_dir, root, outside) = swapped();
+        let mut writer = Writer::new(&root);
+        writer.write("top.yaml", b"x: 1\n", 0o644).unwrap();
+        let result = writer.write("kong/kong.yaml", b"x: 1\n", 0o644);
+        assert!(result.is_err(), "{result:?}");
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+        assert!(root.join("top.yaml").is_file());
+    }
+
+    #[test]
+    fn writer_rejects_paths_that_climb() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("gw");
+        std::fs::create_dir_all(&root).unwrap();
+        let mut writer = Writer::new(&root);
+        for path in ["../x", "a/../../x", "/etc/x", "a//b", "./x", "a/.."] {
+            assert!(writer.write(path, b"x", 0o644).is_err(), "{path}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn writer_opens_each_folder_once() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = Writer::new(dir.path());
+        writer.write("a/b/one.yaml", b"1", 0o644).unwrap();
+        writer.write("a/b/run.sh", b"2", 0o755).unwrap();
+        writer.write("a/two.yaml", b"3", 0o644).unwrap();
+        assert_eq!(writer.folders.len(), 3);
+        let meta = std::fs::metadata(dir.path().join("a/b/run.sh")).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o755);
+        assert_eq!(std::fs::read(dir.path().join("a/two.yaml")).unwrap(), b"3");
     }
 
     #[test]
