@@ -28,11 +28,9 @@ instructions() {
 }
 
 combos=()
-for vendor in kong aws apigee; do
-  case "$vendor" in
-    kong) environments="on-prem cloud hybrid" ;;
-    *) environments="cloud hybrid" ;;
-  esac
+# Every vendor and the environments its built-in manifest lists.
+for vendor in kong envoy nginx aws apigee; do
+  environments="$(sed -n 's/^environments: \[\(.*\)\]$/\1/p' "blueprints/$vendor/manifest.yaml" | tr -d ',')"
   for environment in $environments; do
     for ci in github gitlab both; do
       combos+=("$vendor-$environment-$ci")
