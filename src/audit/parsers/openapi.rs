@@ -18,6 +18,10 @@ pub struct Operation {
     pub pos: Pos,
     /// Whether the operation (or the document) requires security.
     pub secured: bool,
+    /// For an operation with an API Gateway integration
+    /// (`x-amazon-apigateway-integration`), whether its request validator
+    /// checks the body or the parameters; `None` for other operations.
+    pub request_validated: Option<bool>,
 }
 
 /// An OpenAPI document's operations and base paths.
@@ -41,6 +45,8 @@ pub fn version(root: &Node) -> Option<String> {
 /// Reads the operations of a document.
 pub fn parse(root: &Node) -> OpenApi {
     let global_security = has_requirements(root.get("security"));
+    let validators = root.get("x-amazon-apigateway-request-validators");
+    let default_validator = root.get("x-amazon-apigateway-request-validator");
     let mut operations = Vec::new();
     for (path, item) in root.get("paths").and_then(Node::as_map).unwrap_or(&[]) {
         let Some(path) = path.as_scalar() else {
@@ -54,11 +60,20 @@ pub fn parse(root: &Node) -> OpenApi {
                 Some(list) => has_requirements(Some(list)),
                 None => global_security,
             };
+            let request_validated = operation
+                .get("x-amazon-apigateway-integration")
+                .map(|_| {
+                    let chosen = operation
+                        .get("x-amazon-apigateway-request-validator")
+                        .or(default_validator);
+                    validates(validators, chosen)
+                });
             operations.push(Operation {
                 path: path.to_string(),
                 method: name.to_ascii_uppercase(),
                 pos: method.pos,
                 secured,
+                request_validated,
             });
         }
     }
@@ -74,6 +89,20 @@ pub fn parse(root: &Node) -> OpenApi {
         operations,
         base_paths,
     }
+}
+
+/// True when the validator named by `chosen` is defined in `validators`
+/// (`x-amazon-apigateway-request-validators`) and checks the body or the
+/// parameters. API Gateway validates nothing without a named validator.
+fn validates(validators: Option<&Node>, chosen: Option<&Node>) -> bool {
+    let Some(validator) = chosen
+        .and_then(Node::as_str)
+        .and_then(|name| validators?.get(name))
+    else {
+        return false;
+    };
+    let checks = |key: &str| validator.get(key).and_then(Node::as_bool) == Some(true);
+    checks("validateRequestBody") || checks("validateRequestParameters")
 }
 
 /// True when a security requirement list holds a non-empty requirement; an

@@ -105,6 +105,75 @@ fn method_without_auth(workspace: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
+pub static METHOD_WITHOUT_VALIDATOR: Rule = Rule {
+    meta: RuleMeta {
+        id: "aws-method-without-validator",
+        title: "API Gateway REST method does not validate requests",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        control: "GK-INPUT-01",
+        owasp: Owasp::Api8,
+        rationale: "Without a request validator that checks the body or the parameters, API \
+            Gateway forwards every request to the integration, whatever the method's request \
+            models and required parameters declare.",
+        fix: "Add an `aws_api_gateway_request_validator` with `validate_request_body` and \
+            `validate_request_parameters` set to `true`, and name it in the method's \
+            `request_validator_id`.",
+    },
+    target: Target::Aws,
+    check: method_without_validator,
+};
+
+/// Flags methods without `request_validator_id`, and methods whose
+/// validator, defined in the same module, validates neither the body nor
+/// the parameters. A validator from elsewhere is unknown and passes.
+fn method_without_validator(workspace: &Workspace, out: &mut Vec<Finding>) {
+    for (document, method) in resources(workspace, "aws_api_gateway_method") {
+        // A CORS preflight is handled by a MOCK integration and carries
+        // no input to validate.
+        if lit(method, "http_method") == Some("OPTIONS") {
+            continue;
+        }
+        let Some(reference) = method.body.get("request_validator_id") else {
+            let message = format!(
+                "`{}` has no `request_validator_id`, so requests reach the integration \
+                 unvalidated",
+                method.address()
+            );
+            out.push(
+                finding(&METHOD_WITHOUT_VALIDATOR, document, method.pos, message)
+                    .context(method.address())
+                    .build(),
+            );
+            continue;
+        };
+        let validators: Vec<&Resource> = references(Some(reference))
+            .into_iter()
+            .filter(|(kind, _)| kind == "aws_api_gateway_request_validator")
+            .filter_map(|(kind, name)| {
+                module_resources(workspace, document, "aws_api_gateway_request_validator")
+                    .find(|v| v.kind == kind && v.name == name)
+            })
+            .collect();
+        for validator in validators {
+            let checks = |key: &str| validator.body.get(key).and_then(Node::as_bool) == Some(true);
+            if checks("validate_request_body") || checks("validate_request_parameters") {
+                continue;
+            }
+            let message = format!(
+                "`{}` uses `{}`, which validates neither the body nor the parameters",
+                method.address(),
+                validator.address()
+            );
+            out.push(
+                finding(&METHOD_WITHOUT_VALIDATOR, document, reference.pos, message)
+                    .context(method.address())
+                    .build(),
+            );
+        }
+    }
+}
+
 pub static ROUTE_WITHOUT_AUTH: Rule = Rule {
     meta: RuleMeta {
         id: "aws-route-without-auth",
@@ -339,6 +408,7 @@ fn no_access_log(workspace: &Workspace, out: &mut Vec<Finding>) {
 /// Rules in this family.
 pub static RULES: &[&Rule] = &[
     &METHOD_WITHOUT_AUTH,
+    &METHOD_WITHOUT_VALIDATOR,
     &ROUTE_WITHOUT_AUTH,
     &NO_WAF,
     &WEAK_TLS_POLICY,

@@ -1,4 +1,5 @@
-//! OpenAPI documents: operations that declare no security.
+//! OpenAPI documents: operations that declare no security, and API Gateway
+//! operations that validate no input.
 
 use super::{Rule, Target, finding};
 use crate::audit::document::{Content, Workspace};
@@ -50,5 +51,55 @@ fn operation_without_security(workspace: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
+pub static OPERATION_WITHOUT_VALIDATOR: Rule = Rule {
+    meta: RuleMeta {
+        id: "openapi-aws-operation-without-validator",
+        title: "API Gateway operation in OpenAPI does not validate requests",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        control: "GK-INPUT-01",
+        owasp: Owasp::Api8,
+        rationale: "API Gateway checks parameters and bodies against an imported OpenAPI \
+            document only when the operation, or the document, names a validator from \
+            `x-amazon-apigateway-request-validators` that enables the checks. Without one, \
+            every request reaches the integration.",
+        fix: "Define a validator with `validateRequestBody: true` and \
+            `validateRequestParameters: true` under `x-amazon-apigateway-request-validators`, \
+            and name it in `x-amazon-apigateway-request-validator` at the document level.",
+    },
+    target: Target::OpenApi,
+    check: operation_without_validator,
+};
+
+fn operation_without_validator(workspace: &Workspace, out: &mut Vec<Finding>) {
+    for (document, api) in workspace.each(|c| match c {
+        Content::OpenApi(api) => Some(api),
+        _ => None,
+    }) {
+        // A preflight carries no input to validate.
+        for operation in api
+            .operations
+            .iter()
+            .filter(|o| o.request_validated == Some(false) && o.method != "OPTIONS")
+        {
+            let message = format!(
+                "`{} {}` has an API Gateway integration but no request validator that checks \
+                 the body or the parameters",
+                operation.method, operation.path
+            );
+            out.push(
+                finding(
+                    &OPERATION_WITHOUT_VALIDATOR,
+                    document,
+                    operation.pos,
+                    message,
+                )
+                .context(format!("{} {}", operation.method, operation.path))
+                .build(),
+            );
+        }
+    }
+}
+
 /// Rules in this family.
-pub static RULES: &[&Rule] = &[&OPERATION_WITHOUT_SECURITY];
+pub static RULES: &[&Rule] = &[&OPERATION_WITHOUT_SECURITY, &OPERATION_WITHOUT_VALIDATOR];
