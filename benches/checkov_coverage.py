@@ -3,18 +3,31 @@
 
 Usage: checkov_coverage.py CHECKOV_JSON GATEKIT_JSON AUDITED_DIR
 
-A checkov failure counts as found when gatekit reports a finding in the
-same file on a line inside the failed resource's line range. Prints a
-Markdown table per check ID: failures, how many gatekit found, which
-gatekit rules found them, and for check IDs gatekit does not cover, the
-reason from REASONS. A check ID with unmatched failures and no reason makes
-the script exit 1, so a new checkov check cannot slip by unexplained.
+A checkov failure counts as found when gatekit reports a finding of a rule
+that checks the same setting (RULES) in the same file, on a line inside the
+failed resource's line range. Prints a Markdown table per check ID:
+failures, how many gatekit found, with which rules, and for failures it did
+not find, the reason from REASONS. A check ID with unmatched failures and
+no reason makes the script exit 1, so a new checkov check cannot slip by
+unexplained.
 """
 
 import json
 import os
 import sys
 from collections import defaultdict
+
+# For each checkov check, the gatekit rules that test the same setting.
+RULES = {
+    "CKV_AWS_59": {"aws-method-without-auth"},
+    "CKV_AWS_76": {"aws-no-access-log"},
+    "CKV_AWS_206": {"aws-weak-tls-policy"},
+    "CKV_AWS_276": {"aws-data-trace-enabled"},
+    "CKV_AWS_309": {"aws-route-without-auth"},
+    "CKV2_AWS_29": {"aws-no-waf"},
+    "CKV2_AWS_53": {"aws-method-without-validator"},
+    "CKV2_AWS_77": {"aws-waf-without-managed-rules"},
+}
 
 # Checks whose failures gatekit does not report, and why. The settings named
 # are in blueprints/aws/terraform/module/ and blueprints/aws/openapi.yaml.tera.
@@ -28,8 +41,8 @@ REASONS = {
     "catalog does not list; the generated REST API sets it",
     "CKV2_AWS_51": "no rule checks backend client certificates; `aws-integration-plaintext` checks "
     "that integrations use TLS, and generated stages attach a client certificate",
-    "CKV2_AWS_53": "no rule checks request validators yet, although control GK-INPUT-01 covers "
-    "them; the generated OpenAPI document enables them",
+    "CKV2_AWS_53": "`aws-method-without-validator` skips OPTIONS methods: a CORS preflight is "
+    "handled by a MOCK integration and carries no input to validate",
     "CKV2_AWS_77": "`aws-waf-without-managed-rules` reads web ACLs defined in the audited files; "
     "an association that names an ACL by ARN from elsewhere gives it nothing to read",
 }
@@ -74,7 +87,11 @@ def main():
         row["failed"] += 1
         relative = os.path.relpath(os.path.join(audited, check["file_path"].lstrip("/")), audited)
         start, end = check["file_line_range"]
-        rules = {rule for line, rule in findings.get(relative, []) if start <= line <= end}
+        rules = {
+            rule
+            for line, rule in findings.get(relative, [])
+            if start <= line <= end and rule in RULES.get(check["check_id"], set())
+        }
         if rules:
             row["found"] += 1
             row["rules"] |= rules
