@@ -60,14 +60,12 @@ pub fn parse(root: &Node) -> OpenApi {
                 Some(list) => has_requirements(Some(list)),
                 None => global_security,
             };
-            let request_validated = operation
-                .get("x-amazon-apigateway-integration")
-                .map(|_| {
-                    let chosen = operation
-                        .get("x-amazon-apigateway-request-validator")
-                        .or(default_validator);
-                    validates(validators, chosen)
-                });
+            let request_validated = operation.get("x-amazon-apigateway-integration").map(|_| {
+                let chosen = operation
+                    .get("x-amazon-apigateway-request-validator")
+                    .or(default_validator);
+                validates(validators, chosen)
+            });
             operations.push(Operation {
                 path: path.to_string(),
                 method: name.to_ascii_uppercase(),
