@@ -49,10 +49,22 @@ const KONG_CLOUD: Combo = Combo {
     ci: Ci::Github,
 };
 
+const NGINX_CLOUD: Combo = Combo {
+    vendor: Vendor::Nginx,
+    environment: Environment::Cloud,
+    ci: Ci::Github,
+};
+
 /// Renders the Kong cloud repository, applies `edit` to one file and
 /// returns the conformance findings.
 fn conformance_after(path: &str, edit: impl Fn(&str) -> String) -> Vec<Finding> {
-    let generated = support::render(KONG_CLOUD);
+    conformance_after_in(KONG_CLOUD, path, edit)
+}
+
+/// Renders `combo`, applies `edit` to one file and returns the
+/// conformance findings.
+fn conformance_after_in(combo: Combo, path: &str, edit: impl Fn(&str) -> String) -> Vec<Finding> {
+    let generated = support::render(combo);
     let dir = support::write(&generated);
     let file = dir.path().join(path);
     let before = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -139,6 +151,66 @@ fn cosmetic_edits_yield_nothing() {
                 "    name: \"orders\"\n    connect_timeout: 5000\n",
                 1,
             )
+    });
+    assert!(findings.is_empty(), "{}", describe(&findings));
+}
+
+/// Applies `edit` to the NGINX cloud repository's `nginx/nginx.conf`.
+fn nginx_conformance_after(edit: impl Fn(&str) -> String) -> Vec<Finding> {
+    conformance_after_in(NGINX_CLOUD, "nginx/nginx.conf", edit)
+}
+
+#[test]
+fn nginx_removed_auth_request_is_reported() {
+    let findings =
+        nginx_conformance_after(|t| t.replacen("      auth_request /_gatekit/auth;\n", "", 1));
+    assert_one(&findings, "conformance-route-public", "GK-AUTHN-01");
+    assert_eq!(findings.len(), 1, "{}", describe(&findings));
+}
+
+#[test]
+fn nginx_raised_body_limit_is_reported() {
+    let findings = nginx_conformance_after(|t| {
+        t.replace("client_max_body_size 1024k;", "client_max_body_size 0;")
+    });
+    assert_one(&findings, "conformance-limit-raised", "GK-RATE-03");
+}
+
+#[test]
+fn nginx_raised_rate_is_reported() {
+    let findings = nginx_conformance_after(|t| t.replace("rate=10r/s;", "rate=600r/s;"));
+    assert_one(&findings, "conformance-limit-raised", "GK-RATE-01");
+}
+
+#[test]
+fn nginx_lowered_tls_is_reported() {
+    let findings = nginx_conformance_after(|t| {
+        t.replace(
+            "ssl_protocols TLSv1.2 TLSv1.3;",
+            "ssl_protocols TLSv1.1 TLSv1.2 TLSv1.3;",
+        )
+    });
+    assert_one(&findings, "conformance-tls-lowered", "GK-TLS-01");
+}
+
+#[test]
+fn nginx_deleted_directives_are_reported() {
+    let findings = nginx_conformance_after(|t| {
+        t.replace("    limit_req zone=per_client burst=20 nodelay;\n", "")
+            .replace("  ssl_protocols TLSv1.2 TLSv1.3;\n", "")
+    });
+    assert_one(&findings, "conformance-control-removed", "GK-RATE-01");
+    // Without the directive NGINX 1.22 also accepts TLS 1.0 and 1.1.
+    assert_one(&findings, "conformance-tls-lowered", "GK-TLS-01");
+}
+
+#[test]
+fn nginx_cosmetic_edits_yield_nothing() {
+    let findings = nginx_conformance_after(|t| {
+        format!("# Reviewed by the platform team.\n{t}").replace(
+            "      auth_request /_gatekit/auth;\n",
+            "      # Checked by the authorization service.\n      auth_request /_gatekit/auth;\n",
+        )
     });
     assert!(findings.is_empty(), "{}", describe(&findings));
 }

@@ -107,8 +107,9 @@ pub fn extract(content: &Content) -> Facts {
         Content::KongSettings(settings) => kong_settings(settings, &mut facts),
         Content::KongHelm(settings, _) => kong_settings(settings, &mut facts),
         Content::Terraform(tf) => super::facts_terraform::terraform(tf, &mut facts),
-        // TODO: extract Envoy, NGINX and Apigee facts once gatekit has
-        // blueprints for them; until then their files yield no facts.
+        Content::Nginx(conf) => super::facts_nginx::nginx(conf, &mut facts),
+        // TODO: extract Envoy and Apigee facts; their blueprints exist, but
+        // edits to their files are not compared with the pristine render yet.
         _ => {}
     }
     facts
@@ -341,10 +342,15 @@ fn kong_settings(settings: &Settings, facts: &mut Facts) {
     }
 }
 
-fn lowest_protocol(protocols: &str) -> f64 {
+/// Returns the lowest protocol of an `ssl_protocols` value (Kong's setting
+/// and the NGINX directive share the syntax) as a number: `SSLv3` is 0.3,
+/// `TLSv1` 1.0.
+pub(super) fn lowest_protocol(protocols: &str) -> f64 {
     protocols
         .split_whitespace()
         .filter_map(|p| match p {
+            "SSLv2" => Some(0.2),
+            "SSLv3" => Some(0.3),
             "TLSv1" => Some(1.0),
             "TLSv1.1" => Some(1.1),
             "TLSv1.2" => Some(1.2),
