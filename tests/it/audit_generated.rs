@@ -155,6 +155,12 @@ fn cosmetic_edits_yield_nothing() {
     assert!(findings.is_empty(), "{}", describe(&findings));
 }
 
+const ENVOY_CLOUD: Combo = Combo {
+    vendor: Vendor::Envoy,
+    environment: Environment::Cloud,
+    ci: Ci::Github,
+};
+
 /// Applies `edit` to the NGINX cloud repository's `nginx/nginx.conf`.
 fn nginx_conformance_after(edit: impl Fn(&str) -> String) -> Vec<Finding> {
     conformance_after_in(NGINX_CLOUD, "nginx/nginx.conf", edit)
@@ -210,6 +216,79 @@ fn nginx_cosmetic_edits_yield_nothing() {
         format!("# Reviewed by the platform team.\n{t}").replace(
             "      auth_request /_gatekit/auth;\n",
             "      # Checked by the authorization service.\n      auth_request /_gatekit/auth;\n",
+        )
+    });
+    assert!(findings.is_empty(), "{}", describe(&findings));
+}
+
+/// Applies `edit` to the Envoy cloud repository's `envoy/envoy.yaml`.
+fn envoy_conformance_after(edit: impl Fn(&str) -> String) -> Vec<Finding> {
+    conformance_after_in(ENVOY_CLOUD, "envoy/envoy.yaml", edit)
+}
+
+/// Removes the HTTP filter list item named `name`, up to the next filter.
+fn remove_envoy_filter(text: &str, name: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim() == format!("- name: {name}"))
+        .unwrap_or_else(|| panic!("no filter {name}"));
+    let indent = lines[start].len() - lines[start].trim_start().len();
+    let end = (start + 1..lines.len())
+        .find(|&i| {
+            let line = lines[i];
+            let depth = line.len() - line.trim_start().len();
+            depth <= indent && !line.trim().is_empty() && !line.trim_start().starts_with('#')
+        })
+        .expect("filter item end");
+    let mut kept: Vec<&str> = lines[..start].to_vec();
+    kept.extend(&lines[end..]);
+    kept.join("\n") + "\n"
+}
+
+#[test]
+fn envoy_removed_jwt_filter_is_reported() {
+    let findings =
+        envoy_conformance_after(|t| remove_envoy_filter(t, "envoy.filters.http.jwt_authn"));
+    assert_one(&findings, "conformance-route-public", "GK-AUTHN-01");
+    assert_one(&findings, "conformance-control-removed", "GK-AUTHN-01");
+}
+
+#[test]
+fn envoy_raised_limits_are_reported() {
+    let findings = envoy_conformance_after(|t| {
+        t.replace("max_request_bytes: 1048576", "max_request_bytes: 104857600")
+            .replace("max_tokens: 30\n", "max_tokens: 3000\n")
+    });
+    assert_one(&findings, "conformance-limit-raised", "GK-RATE-03");
+    assert_one(&findings, "conformance-limit-raised", "GK-RATE-01");
+}
+
+#[test]
+fn envoy_lowered_tls_is_reported() {
+    let findings = envoy_conformance_after(|t| {
+        t.replacen(
+            "tls_minimum_protocol_version: \"TLSv1_2\"",
+            "tls_minimum_protocol_version: \"TLSv1_0\"",
+            1,
+        )
+    });
+    assert_one(&findings, "conformance-tls-lowered", "GK-TLS-01");
+}
+
+#[test]
+fn envoy_deleted_rate_limit_filter_is_reported() {
+    let findings =
+        envoy_conformance_after(|t| remove_envoy_filter(t, "envoy.filters.http.local_ratelimit"));
+    assert_one(&findings, "conformance-control-removed", "GK-RATE-01");
+}
+
+#[test]
+fn envoy_cosmetic_edits_yield_nothing() {
+    let findings = envoy_conformance_after(|t| {
+        format!("# Reviewed by the platform team.\n{t}").replace(
+            "max_request_bytes: 1048576",
+            "max_request_bytes: 1048576  # 1 MiB",
         )
     });
     assert!(findings.is_empty(), "{}", describe(&findings));

@@ -108,8 +108,9 @@ pub fn extract(content: &Content) -> Facts {
         Content::KongHelm(settings, _) => kong_settings(settings, &mut facts),
         Content::Terraform(tf) => super::facts_terraform::terraform(tf, &mut facts),
         Content::Nginx(conf) => super::facts_nginx::nginx(conf, &mut facts),
-        // TODO: extract Envoy and Apigee facts; their blueprints exist, but
-        // edits to their files are not compared with the pristine render yet.
+        Content::Envoy(root) => super::facts_envoy::envoy(root, &mut facts),
+        // TODO: extract Apigee facts; its blueprint exists, but edits to
+        // proxy bundles are not compared with the pristine render yet.
         _ => {}
     }
     facts
