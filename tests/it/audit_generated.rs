@@ -58,13 +58,18 @@ const NGINX_CLOUD: Combo = Combo {
 /// Renders the Kong cloud repository, applies `edit` to one file and
 /// returns the conformance findings.
 fn conformance_after(path: &str, edit: impl Fn(&str) -> String) -> Vec<Finding> {
-    conformance_after_in(KONG_CLOUD, path, edit)
+    conformance_after_in(KONG_CLOUD, &[], path, edit)
 }
 
-/// Renders `combo`, applies `edit` to one file and returns the
-/// conformance findings.
-fn conformance_after_in(combo: Combo, path: &str, edit: impl Fn(&str) -> String) -> Vec<Finding> {
-    let generated = support::render(combo);
+/// Renders `combo` with the `extra` answers, applies `edit` to one file and
+/// returns the conformance findings.
+fn conformance_after_in(
+    combo: Combo,
+    extra: &[&str],
+    path: &str,
+    edit: impl Fn(&str) -> String,
+) -> Vec<Finding> {
+    let generated = support::render_answers(&support::answers(combo, extra));
     let dir = support::write(&generated);
     let file = dir.path().join(path);
     let before = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -155,6 +160,18 @@ fn cosmetic_edits_yield_nothing() {
     assert!(findings.is_empty(), "{}", describe(&findings));
 }
 
+const APIGEE_CLOUD: Combo = Combo {
+    vendor: Vendor::Apigee,
+    environment: Environment::Cloud,
+    ci: Ci::Github,
+};
+
+const AWS_CLOUD: Combo = Combo {
+    vendor: Vendor::Aws,
+    environment: Environment::Cloud,
+    ci: Ci::Github,
+};
+
 const ENVOY_CLOUD: Combo = Combo {
     vendor: Vendor::Envoy,
     environment: Environment::Cloud,
@@ -163,7 +180,7 @@ const ENVOY_CLOUD: Combo = Combo {
 
 /// Applies `edit` to the NGINX cloud repository's `nginx/nginx.conf`.
 fn nginx_conformance_after(edit: impl Fn(&str) -> String) -> Vec<Finding> {
-    conformance_after_in(NGINX_CLOUD, "nginx/nginx.conf", edit)
+    conformance_after_in(NGINX_CLOUD, &[], "nginx/nginx.conf", edit)
 }
 
 #[test]
@@ -223,7 +240,7 @@ fn nginx_cosmetic_edits_yield_nothing() {
 
 /// Applies `edit` to the Envoy cloud repository's `envoy/envoy.yaml`.
 fn envoy_conformance_after(edit: impl Fn(&str) -> String) -> Vec<Finding> {
-    conformance_after_in(ENVOY_CLOUD, "envoy/envoy.yaml", edit)
+    conformance_after_in(ENVOY_CLOUD, &[], "envoy/envoy.yaml", edit)
 }
 
 /// Removes the HTTP filter list item named `name`, up to the next filter.
@@ -292,4 +309,72 @@ fn envoy_cosmetic_edits_yield_nothing() {
         )
     });
     assert!(findings.is_empty(), "{}", describe(&findings));
+}
+
+/// Applies `edit` to one file of the Apigee cloud repository's `orders`
+/// proxy bundle.
+fn apigee_conformance_after(file: &str, edit: impl Fn(&str) -> String) -> Vec<Finding> {
+    let path = format!("apigee/proxies/orders/apiproxy/{file}");
+    conformance_after_in(APIGEE_CLOUD, &[], &path, edit)
+}
+
+#[test]
+fn apigee_disabled_token_check_is_reported() {
+    let findings = apigee_conformance_after("policies/JWT-VerifyToken.xml", |t| {
+        t.replace("enabled=\"true\"", "enabled=\"false\"")
+    });
+    assert_one(&findings, "conformance-control-removed", "GK-AUTHN-01");
+}
+
+#[test]
+fn apigee_removed_token_step_is_reported() {
+    let findings = apigee_conformance_after("proxies/default.xml", |t| {
+        let lines: Vec<&str> = t.lines().collect();
+        let name = lines
+            .iter()
+            .position(|l| l.trim() == "<Name>JWT-VerifyToken</Name>")
+            .expect("token step");
+        let mut kept: Vec<&str> = lines[..name - 1].to_vec();
+        kept.extend(&lines[name + 2..]);
+        kept.join("\n") + "\n"
+    });
+    assert_one(&findings, "conformance-control-removed", "GK-AUTHN-01");
+}
+
+#[test]
+fn apigee_raised_limits_are_reported() {
+    let rate = apigee_conformance_after("policies/SA-PerClient.xml", |t| {
+        t.replace("<Rate>10ps</Rate>", "<Rate>1000ps</Rate>")
+    });
+    assert_one(&rate, "conformance-limit-raised", "GK-RATE-01");
+    let depth = apigee_conformance_after("policies/JTP-JSON.xml", |t| {
+        t.replace("  <ContainerDepth>20</ContainerDepth>\n", "")
+    });
+    assert_one(&depth, "conformance-limit-raised", "GK-INPUT-01");
+}
+
+#[test]
+fn apigee_cosmetic_edits_yield_nothing() {
+    let findings = apigee_conformance_after("policies/SA-PerClient.xml", |t| {
+        t.replace(
+            "<Rate>10ps</Rate>",
+            "<!-- Reviewed. -->\n  <Rate>10ps</Rate>",
+        )
+    });
+    assert!(findings.is_empty(), "{}", describe(&findings));
+}
+
+#[test]
+fn openapi_dropped_validator_and_security_are_reported() {
+    let findings = conformance_after_in(
+        AWS_CLOUD,
+        &["auth.mode=api-key"],
+        "openapi/openapi.yaml",
+        |t| {
+            t.replace("x-amazon-apigateway-request-validator: all\n", "")
+                .replacen("security:", "x-security:", 1)
+        },
+    );
+    assert_one(&findings, "conformance-control-removed", "GK-INPUT-01");
+    assert_one(&findings, "conformance-route-public", "GK-AUTHN-01");
 }

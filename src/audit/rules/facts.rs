@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::audit::document::Content;
 use crate::audit::parsers::kong::{AUTH_PLUGINS, KongConfig, strings};
+use crate::audit::parsers::openapi::OpenApi;
 use crate::audit::parsers::settings::Settings;
 use crate::yaml::{Node, Pos};
 
@@ -109,11 +110,37 @@ pub fn extract(content: &Content) -> Facts {
         Content::Terraform(tf) => super::facts_terraform::terraform(tf, &mut facts),
         Content::Nginx(conf) => super::facts_nginx::nginx(conf, &mut facts),
         Content::Envoy(root) => super::facts_envoy::envoy(root, &mut facts),
-        // TODO: extract Apigee facts; its blueprint exists, but edits to
-        // proxy bundles are not compared with the pristine render yet.
-        _ => {}
+        Content::Apigee(root) => super::facts_apigee::apigee(root, &mut facts),
+        Content::OpenApi(api) => openapi(api, &mut facts),
     }
     facts
+}
+
+/// Facts of an OpenAPI document: whether each operation requires security
+/// and, for API Gateway operations, whether a request validator checks it.
+fn openapi(api: &OpenApi, facts: &mut Facts) {
+    for operation in &api.operations {
+        let scope = format!("operation `{} {}`", operation.method, operation.path);
+        facts.scopes.push((scope.clone(), operation.pos));
+        facts.add(
+            &scope,
+            "security requirement",
+            "GK-AUTHN-01",
+            Kind::Auth,
+            Value::Flag(operation.secured),
+            operation.pos,
+        );
+        if let Some(validated) = operation.request_validated {
+            facts.add(
+                &scope,
+                "request validator",
+                "GK-INPUT-01",
+                Kind::Control,
+                Value::Flag(validated),
+                operation.pos,
+            );
+        }
+    }
 }
 
 /// Kong plugins whose removal weakens a control, with that control.

@@ -15,6 +15,7 @@ pub mod envoy_limits;
 pub mod envoy_listener;
 pub mod envoy_logs;
 pub mod facts;
+pub mod facts_apigee;
 pub mod facts_envoy;
 pub mod facts_nginx;
 pub mod facts_terraform;
