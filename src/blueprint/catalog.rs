@@ -76,6 +76,29 @@ pub struct Threat {
     pub controls: Vec<String>,
     /// What stays open with every control in place.
     pub residual: String,
+    /// The element of a repository's data flow diagram the threat happens on.
+    #[serde(default)]
+    pub element: Element,
+}
+
+/// An element of the data flow diagram that a threat happens on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Element {
+    /// The gateway process that handles client requests.
+    #[default]
+    Gateway,
+    /// The flow that brings client requests to the gateway.
+    ClientFlow,
+    /// The flows from the gateway to the backend services.
+    UpstreamFlow,
+    /// The admin and status interfaces; the gateway for managed services,
+    /// which have none in the diagram.
+    Admin,
+    /// The access logs and metrics.
+    Logs,
+    /// The CI pipeline that changes the repository and deploys it.
+    Ci,
 }
 
 /// Severity of a threat when its controls are missing.

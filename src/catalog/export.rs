@@ -1,5 +1,6 @@
 //! The model as Markdown, JSON and an OWASP Threat Dragon v2 model.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{Value as Json, json};
@@ -8,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::dfd::{self, Diagram, Kind};
 use super::{ControlView, Model, OwaspView, Status, ThreatView, VendorView};
 use crate::answers::Answers;
-use crate::blueprint::catalog::Stride;
+use crate::blueprint::catalog::{Element, Stride};
 
 /// The Threat Dragon version whose model format the export follows.
 const THREAT_DRAGON_VERSION: &str = "2.3.0";
@@ -357,46 +358,78 @@ fn stride_type(stride: Stride) -> &'static str {
     stride.title()
 }
 
+/// Returns the cell a threat belongs on, as `node/<id>` or
+/// `flow/<from>/<to>`. An element the diagram lacks (the admin interfaces of
+/// a managed service, a repository without backend services) falls back to
+/// the gateway node.
+fn cell_seed(element: Element, diagram: &Diagram) -> String {
+    let gateway = format!("node/{}", diagram.gateway);
+    let has_node = |id: &str| {
+        diagram
+            .boundaries
+            .iter()
+            .any(|b| b.nodes.iter().any(|n| n.id == id))
+    };
+    let flow = |f: &dfd::Flow| format!("flow/{}/{}", f.from, f.to);
+    match element {
+        Element::Gateway => gateway,
+        Element::ClientFlow => diagram
+            .flows
+            .iter()
+            .find(|f| f.to == diagram.gateway)
+            .map_or(gateway, flow),
+        // Node IDs of backend services start with `service`.
+        Element::UpstreamFlow => diagram
+            .flows
+            .iter()
+            .find(|f| f.to.starts_with("service"))
+            .map_or(gateway, flow),
+        Element::Admin if has_node("admin") => "node/admin".to_string(),
+        Element::Logs if has_node("logs") => "node/logs".to_string(),
+        Element::Ci if has_node("ci") => "node/ci".to_string(),
+        Element::Admin | Element::Logs | Element::Ci => gateway,
+    }
+}
+
 /// Writes the model as an OWASP Threat Dragon v2 model, pretty-printed.
 pub fn threat_dragon(model: &Model, answers: &Answers, diagram: &Diagram) -> String {
     let project = answers.project.as_str();
     let product = dfd::product(answers.vendor);
     let mut cells = Vec::new();
     let mut z = 1;
-    let gateway_threats: Vec<Json> = model
-        .threats
-        .iter()
-        .enumerate()
-        .map(|(i, view)| {
-            let t = &view.threat;
-            let status = match view.status {
-                Status::Mitigated => "Mitigated",
-                Status::Partial => "Open",
-            };
-            json!({
-                "id": uuid(&format!("threat/{}", t.id)),
-                "threatId": uuid(&format!("threat/{}", t.id)),
-                "ruleId": t.id,
-                "title": format!("{}: {}", t.id, t.title),
-                "type": stride_type(t.stride),
-                "modelType": "STRIDE",
-                "status": status,
-                "severity": t.severity.title(),
-                "score": "",
-                "number": i + 1,
-                "description": format!(
-                    "{}\n\nOWASP API Security Top 10 (2023): {}.\nResidual risk: {}",
-                    t.description.trim(),
-                    t.owasp.join(", "),
-                    t.residual.trim()
-                ),
-                "mitigation": mitigation_text(view),
-            })
-        })
-        .collect();
-    // TODO: every threat hangs on the gateway node. Threats that happen on a
-    // flow (token replay, TLS downgrade) or in CI belong on that element.
-    let open = model.threats.iter().any(|t| t.status == Status::Partial);
+    // Threat Dragon keeps threats on the element they happen on: the key is
+    // the cell's ID seed, `node/<id>` or `flow/<from>/<to>`.
+    let mut placed: BTreeMap<String, (Vec<Json>, bool)> = BTreeMap::new();
+    for (i, view) in model.threats.iter().enumerate() {
+        let t = &view.threat;
+        let status = match view.status {
+            Status::Mitigated => "Mitigated",
+            Status::Partial => "Open",
+        };
+        let threat = json!({
+            "id": uuid(&format!("threat/{}", t.id)),
+            "threatId": uuid(&format!("threat/{}", t.id)),
+            "ruleId": t.id,
+            "title": format!("{}: {}", t.id, t.title),
+            "type": stride_type(t.stride),
+            "modelType": "STRIDE",
+            "status": status,
+            "severity": t.severity.title(),
+            "score": "",
+            "number": i + 1,
+            "description": format!(
+                "{}\n\nOWASP API Security Top 10 (2023): {}.\nResidual risk: {}",
+                t.description.trim(),
+                t.owasp.join(", "),
+                t.residual.trim()
+            ),
+            "mitigation": mitigation_text(view),
+        });
+        let entry = placed.entry(cell_seed(t.element, diagram)).or_default();
+        entry.0.push(threat);
+        entry.1 |= view.status == Status::Partial;
+    }
+    let threats_of = |seed: &str| placed.get(seed).cloned().unwrap_or_default();
 
     for (column, b) in diagram.boundaries.iter().enumerate() {
         let x = 20.0 + column as f64 * 280.0;
@@ -419,13 +452,7 @@ pub fn threat_dragon(model: &Model, answers: &Answers, diagram: &Diagram) -> Str
         }));
         for (row, n) in b.nodes.iter().enumerate() {
             let y = 80.0 + row as f64 * 130.0;
-            let is_gateway = n.id == diagram.gateway;
-            let threats = if is_gateway {
-                gateway_threats.clone()
-            } else {
-                Vec::new()
-            };
-            let has_open = is_gateway && open;
+            let (threats, has_open) = threats_of(&format!("node/{}", n.id));
             let stroke = json!({"stroke": "#333333", "strokeWidth": 1.5, "strokeDasharray": ""});
             let (shape, attrs, data) = match n.kind {
                 Kind::Actor => (
@@ -487,6 +514,7 @@ pub fn threat_dragon(model: &Model, answers: &Answers, diagram: &Diagram) -> Str
         }
     }
     for f in &diagram.flows {
+        let (threats, has_open) = threats_of(&format!("flow/{}/{}", f.from, f.to));
         cells.push(json!({
             "id": uuid(&format!("flow/{}/{}", f.from, f.to)),
             "shape": "flow",
@@ -508,12 +536,12 @@ pub fn threat_dragon(model: &Model, answers: &Answers, diagram: &Diagram) -> Str
                 "description": "",
                 "outOfScope": false,
                 "reasonOutOfScope": "",
-                "hasOpenThreats": false,
+                "hasOpenThreats": has_open,
                 "isBidirectional": false,
                 "isEncrypted": f.encrypted,
                 "isPublicNetwork": f.public,
                 "protocol": if f.encrypted { "HTTPS" } else { "" },
-                "threats": [],
+                "threats": threats,
             },
         }));
         z += 1;

@@ -2,7 +2,7 @@
 //! complete, and every cross-reference resolves in this tree. The generated
 //! threat model is valid Threat Dragon, and the CLI prints it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gatekit::answers::{Ci, Vendor};
 use gatekit::blueprint::Blueprints;
@@ -345,6 +345,57 @@ fn assert_threat_dragon(validator: &jsonschema::Validator, label: &str, text: &s
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{label}: {errors:#?}");
+}
+
+/// Returns, for each threat ID in a Threat Dragon model, the cells that
+/// carry it, as (shape, name).
+fn threat_cells(text: &str) -> BTreeMap<String, Vec<(String, String)>> {
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let cells = value["detail"]["diagrams"][0]["cells"].as_array().unwrap();
+    for cell in cells {
+        let shape = cell["shape"].as_str().unwrap_or("").to_string();
+        let name = cell["data"]["name"].as_str().unwrap_or("").to_string();
+        for threat in cell["data"]["threats"].as_array().into_iter().flatten() {
+            let rule = threat["ruleId"].as_str().unwrap().to_string();
+            out.entry(rule)
+                .or_default()
+                .push((shape.clone(), name.clone()));
+        }
+    }
+    out
+}
+
+#[test]
+fn threat_dragon_places_threats_on_their_elements() {
+    for combo in support::combos().into_iter().filter(|c| c.ci == Ci::Github) {
+        let generated = support::render(combo);
+        let text =
+            String::from_utf8(generated.tree.files[THREAT_MODEL_PATHS[1]].bytes.clone()).unwrap();
+        let placed = threat_cells(&text);
+        let label = combo.name();
+        for (id, cells) in &placed {
+            assert_eq!(cells.len(), 1, "{label}: {id} is on {cells:?}");
+        }
+        let on = |id: &str| placed[id][0].clone();
+        assert_eq!(on("T-TOKEN-REPLAY").0, "flow", "{label}");
+        assert_eq!(on("T-TLS-DOWNGRADE").0, "flow", "{label}");
+        assert_eq!(on("T-SSRF-UPSTREAM").0, "flow", "{label}");
+        assert_eq!(on("T-CI-SUPPLY-CHAIN").1, "CI pipeline", "{label}");
+        assert_eq!(on("T-REPUDIATION").1, "Access logs and metrics", "{label}");
+        let managed = matches!(combo.vendor, Vendor::Aws | Vendor::Apigee);
+        let admin = on("T-ADMIN-EXPOSURE");
+        if managed {
+            assert_eq!(
+                admin,
+                on("T-INJECTION"),
+                "{label}: falls back to the gateway"
+            );
+        } else {
+            assert_eq!(admin.1, "Admin and status interfaces (loopback)", "{label}");
+        }
+        assert_eq!(on("T-INJECTION").0, "process", "{label}");
+    }
 }
 
 #[test]
