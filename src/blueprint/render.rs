@@ -482,6 +482,20 @@ fn check_collisions(plan: &[Planned]) -> Result<(), BlueprintError> {
             });
         }
     }
+    // A file where another path needs a folder would fail only halfway
+    // through writing the tree.
+    for planned in plan {
+        let folded = planned.path.to_lowercase();
+        let folders = folded.match_indices('/').map(|(at, _)| &folded[..at]);
+        if let Some(other) = folders.filter_map(|folder| seen.get(folder)).next() {
+            return Err(BlueprintError::Path {
+                manifest: planned.manifest.clone(),
+                template: planned.template.clone(),
+                path: planned.path.clone(),
+                reason: format!("{other} renders a file where this path needs a folder"),
+            });
+        }
+    }
     Ok(())
 }
 
