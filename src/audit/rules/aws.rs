@@ -134,7 +134,12 @@ fn method_without_validator(workspace: &Workspace, out: &mut Vec<Finding>) {
         if lit(method, "http_method") == Some("OPTIONS") {
             continue;
         }
-        let Some(reference) = method.body.get("request_validator_id") else {
+        // Terraform treats an argument set to `null` as omitted.
+        let reference = method
+            .body
+            .get("request_validator_id")
+            .filter(|node| literal(node).is_some() || node.as_scalar() != Some("null"));
+        let Some(reference) = reference else {
             let message = format!(
                 "`{}` has no `request_validator_id`, so requests reach the integration \
                  unvalidated",
