@@ -5,6 +5,7 @@
 //! security checklist can list every file and the controls it implements.
 //! The second renders contents. Nothing touches the disk here.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
@@ -321,10 +322,13 @@ fn engine(blueprints: &Blueprints, selected: &[&Manifest]) -> Result<Tera, Bluep
     Ok(tera)
 }
 
-/// The templates of the selected manifests, and every template their text
-/// names in a quoted string, followed to the end. `include` and `extends`
-/// take a quoted name, so they are all found; a string that only looks
-/// like a name adds a template that is parsed and never used.
+/// The templates of the selected manifests, every template that defines a
+/// component, and every template their text or the manifests' paths and
+/// conditions name in a quoted string, followed to the end. `include` and
+/// `extends` take a quoted name, so they are all found; a component call
+/// names no template, and Tera looks components up across all templates. A
+/// string that only looks like a name adds a template that is parsed and
+/// never used.
 fn reachable<'a>(blueprints: &'a Blueprints, selected: &[&Manifest]) -> HashSet<&'a str> {
     let files = &blueprints.files;
     let mut reached: HashSet<&'a str> = HashSet::new();
@@ -340,29 +344,72 @@ fn reachable<'a>(blueprints: &'a Blueprints, selected: &[&Manifest]) -> HashSet<
     for manifest in selected {
         for entry in &manifest.files {
             visit(&manifest.template_path(entry), &mut reached, &mut queue);
+            for text in std::iter::once(&entry.path).chain(&entry.when) {
+                for quoted in quoted_template_names(text) {
+                    visit(&quoted, &mut reached, &mut queue);
+                }
+            }
+        }
+    }
+    // Every component definition ends with `endcomponent`.
+    for (name, text) in &files.files {
+        if text.contains("endcomponent") {
+            visit(name, &mut reached, &mut queue);
         }
     }
     while let Some(name) = queue.pop() {
         let text = files.get(name).unwrap_or_default();
         for quoted in quoted_template_names(text) {
-            visit(quoted, &mut reached, &mut queue);
+            visit(&quoted, &mut reached, &mut queue);
         }
     }
     reached
 }
 
-/// Every quoted string in `text` that ends in `.tera`.
-fn quoted_template_names(text: &str) -> impl Iterator<Item = &str> {
+/// Every quoted string in `text` that ends in `.tera`, with Tera's string
+/// escapes (`\/`, `\"`, ...) undone, since Tera looks up the unescaped name.
+fn quoted_template_names(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     text.match_indices(".tera").filter_map(move |(at, suffix)| {
         let end = at + suffix.len();
         let quote = text[end..]
             .chars()
             .next()
             .filter(|c| matches!(c, '"' | '\'' | '`'))?;
-        let start = text[..at].rfind(quote)? + 1;
-        let name = &text[start..end];
-        (!name.contains(char::is_whitespace)).then_some(name)
+        let mut open = text[..at].rfind(quote)?;
+        while escaped(text, open) {
+            open = text[..open].rfind(quote)?;
+        }
+        Some(unescape(&text[open + 1..end]))
     })
+}
+
+/// Whether the character at byte `at` follows an odd number of backslashes.
+fn escaped(text: &str, at: usize) -> bool {
+    let slashes = text[..at].bytes().rev().take_while(|&b| b == b'\\').count();
+    slashes % 2 == 1
+}
+
+/// Undoes the escapes of a Tera string literal.
+fn unescape(name: &str) -> Cow<'_, str> {
+    if !name.contains('\\') {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut chars = name.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -479,6 +526,20 @@ fn check_collisions(plan: &[Planned]) -> Result<(), BlueprintError> {
                 template: planned.template.clone(),
                 path: planned.path.clone(),
                 reason: format!("{other} renders to the same path"),
+            });
+        }
+    }
+    // A file where another path needs a folder would fail only halfway
+    // through writing the tree.
+    for planned in plan {
+        let folded = planned.path.to_lowercase();
+        let folders = folded.match_indices('/').map(|(at, _)| &folded[..at]);
+        if let Some(other) = folders.filter_map(|folder| seen.get(folder)).next() {
+            return Err(BlueprintError::Path {
+                manifest: planned.manifest.clone(),
+                template: planned.template.clone(),
+                path: planned.path.clone(),
+                reason: format!("{other} renders a file where this path needs a folder"),
             });
         }
     }
@@ -725,10 +786,22 @@ mod tests {
 
     #[test]
     fn quoted_names_are_found() {
-        let text =
-            "{%- include \"a/b.yml.tera\" %}\n{% extends 'c.tera' %} x.tera \"no space.tera\"";
-        let names: Vec<&str> = quoted_template_names(text).collect();
-        assert_eq!(names, ["a/b.yml.tera", "c.tera"]);
+        let text = concat!(
+            "{%- include \"a/b.yml.tera\" %}\n{% extends 'c.tera' %} x.tera\n",
+            "{% include \"my part.tera\" %}{% include \"d\\/e.tera\" %}",
+            "{% include 'it\\'s.tera' %}",
+        );
+        let names: Vec<_> = quoted_template_names(text).collect();
+        assert_eq!(
+            names,
+            [
+                "a/b.yml.tera",
+                "c.tera",
+                "my part.tera",
+                "d/e.tera",
+                "it's.tera"
+            ]
+        );
     }
 
     #[test]

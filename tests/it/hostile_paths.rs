@@ -21,6 +21,16 @@ fn set_with_path(dir: &Path, path: &str) {
     std::fs::write(manifest, text).unwrap();
 }
 
+/// Renders `set` with default answers into `out`.
+fn render(set: &Path, out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gatekit"))
+        .args(["render", "--defaults", "--set", "project=shop"])
+        .args(["--blueprints", set.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn dotgit_lookalikes_rejected_before_writing() {
     for path in [
@@ -38,12 +48,7 @@ fn dotgit_lookalikes_rejected_before_writing() {
         let set = dir.path().join("set");
         set_with_path(&set, path);
         let out = dir.path().join("gw");
-        let output = Command::new(env!("CARGO_BIN_EXE_gatekit"))
-            .args(["render", "--defaults", "--set", "project=shop"])
-            .args(["--blueprints", set.to_str().unwrap()])
-            .args(["--out", out.to_str().unwrap()])
-            .output()
-            .unwrap();
+        let output = render(&set, &out);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{path:?}: {stderr}");
         assert!(stderr.contains("output path"), "{path:?}: {stderr}");
@@ -74,4 +79,20 @@ fn output_path_is_file_exits_two() {
         assert!(stderr.contains("not a folder"), "{args:?}: {stderr}");
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder\n");
+}
+
+#[test]
+fn file_blocking_a_folder_rejected() {
+    // SECURITY-CHECKLIST.md is another file of the same manifest.
+    for path in ["SECURITY-CHECKLIST.md/x", "security-checklist.md/x"] {
+        let dir = tempfile::tempdir().unwrap();
+        let set = dir.path().join("set");
+        set_with_path(&set, path);
+        let out = dir.path().join("gw");
+        let output = render(&set, &out);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{path:?}: {stderr}");
+        assert!(stderr.contains("needs a folder"), "{path:?}: {stderr}");
+        assert!(!out.exists(), "{path:?}: the output folder was created");
+    }
 }

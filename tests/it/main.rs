@@ -11,6 +11,7 @@ mod audit_docs;
 mod audit_generated;
 mod audit_rules;
 mod aws;
+mod blueprint_sets;
 mod book;
 mod ci_templates;
 mod cli;

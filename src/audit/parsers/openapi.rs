@@ -18,7 +18,7 @@ pub struct Operation {
     pub pos: Pos,
     /// Whether the operation (or the document) requires security.
     pub secured: bool,
-    /// For an operation with an API Gateway integration
+    /// For an operation with a REST API integration
     /// (`x-amazon-apigateway-integration`), whether its request validator
     /// checks the body or the parameters; `None` for other operations.
     pub request_validated: Option<bool>,
@@ -60,12 +60,17 @@ pub fn parse(root: &Node) -> OpenApi {
                 Some(list) => has_requirements(Some(list)),
                 None => global_security,
             };
-            let request_validated = operation.get("x-amazon-apigateway-integration").map(|_| {
-                let chosen = operation
-                    .get("x-amazon-apigateway-request-validator")
-                    .or(default_validator);
-                validates(validators, chosen)
-            });
+            // HTTP APIs require `payloadFormatVersion` and have no request
+            // validators; only a REST API's operation can name one.
+            let request_validated = operation
+                .get("x-amazon-apigateway-integration")
+                .filter(|integration| integration.get("payloadFormatVersion").is_none())
+                .map(|_| {
+                    let chosen = operation
+                        .get("x-amazon-apigateway-request-validator")
+                        .or(default_validator);
+                    validates(validators, chosen)
+                });
             operations.push(Operation {
                 path: path.to_string(),
                 method: name.to_ascii_uppercase(),

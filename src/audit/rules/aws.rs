@@ -134,7 +134,12 @@ fn method_without_validator(workspace: &Workspace, out: &mut Vec<Finding>) {
         if lit(method, "http_method") == Some("OPTIONS") {
             continue;
         }
-        let Some(reference) = method.body.get("request_validator_id") else {
+        // Terraform treats an argument set to `null` as omitted.
+        let reference = method
+            .body
+            .get("request_validator_id")
+            .filter(|node| literal(node).is_some() || node.as_scalar() != Some("null"));
+        let Some(reference) = reference else {
             let message = format!(
                 "`{}` has no `request_validator_id`, so requests reach the integration \
                  unvalidated",
@@ -156,8 +161,15 @@ fn method_without_validator(workspace: &Workspace, out: &mut Vec<Finding>) {
             })
             .collect();
         for validator in validators {
-            let checks = |key: &str| validator.body.get(key).and_then(Node::as_bool) == Some(true);
-            if checks("validate_request_body") || checks("validate_request_parameters") {
+            // Terraform converts the string "true" to a bool, and a variable
+            // or other expression is unknown here, so only a setting that is
+            // missing or literally false counts as off.
+            let off = |key: &str| {
+                validator.body.get(key).is_none_or(|node| {
+                    node.as_bool() == Some(false) || literal(node) == Some("false")
+                })
+            };
+            if !(off("validate_request_body") && off("validate_request_parameters")) {
                 continue;
             }
             let message = format!(
