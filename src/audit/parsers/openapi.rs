@@ -42,6 +42,19 @@ pub fn version(root: &Node) -> Option<String> {
         .map(str::to_string)
 }
 
+/// API Gateway's path item key for an operation that takes every method.
+const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+
+/// Returns the uppercase method a path item key names, with `ANY` for API
+/// Gateway's any-method operation, or `None` for other keys.
+fn operation_method(key: &str) -> Option<String> {
+    if METHODS.contains(&key) {
+        Some(key.to_ascii_uppercase())
+    } else {
+        (key == ANY_METHOD).then(|| "ANY".to_string())
+    }
+}
+
 /// Reads the operations of a document.
 pub fn parse(root: &Node) -> OpenApi {
     let global_security = has_requirements(root.get("security"));
@@ -53,7 +66,7 @@ pub fn parse(root: &Node) -> OpenApi {
             continue;
         };
         for (method, operation) in item.as_map().unwrap_or(&[]) {
-            let Some(name) = method.as_scalar().filter(|m| METHODS.contains(m)) else {
+            let Some(name) = method.as_scalar().and_then(operation_method) else {
                 continue;
             };
             let secured = match operation.get("security") {
@@ -73,7 +86,7 @@ pub fn parse(root: &Node) -> OpenApi {
                 });
             operations.push(Operation {
                 path: path.to_string(),
-                method: name.to_ascii_uppercase(),
+                method: name,
                 pos: method.pos,
                 secured,
                 request_validated,
@@ -144,6 +157,21 @@ pub fn template_matches(template: &str, request: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_method_is_an_operation() {
+        let root = crate::yaml::parse_one(
+            "paths:\n  /a:\n    x-amazon-apigateway-any-method: {}\n    summary: x\n    get: {}\n",
+            crate::yaml::Limits::default(),
+        )
+        .unwrap();
+        let methods: Vec<String> = parse(&root)
+            .operations
+            .into_iter()
+            .map(|o| o.method)
+            .collect();
+        assert_eq!(methods, ["ANY", "GET"]);
+    }
 
     #[test]
     fn server_paths_and_templates() {

@@ -245,9 +245,12 @@ fn zombie_operation(workspace: &Workspace, out: &mut Vec<Finding>) {
         return;
     }
     for (document, operation, paths) in collect_operations(workspace) {
-        let served = routes
-            .iter()
-            .any(|r| r.allows(&operation.method) && paths.iter().any(|p| r.covers(p)));
+        let served = routes.iter().any(|r| {
+            // An API Gateway any-method operation is served by a route
+            // that takes any of its methods.
+            (operation.method == "ANY" || r.allows(&operation.method))
+                && paths.iter().any(|p| r.covers(p))
+        });
         if !served {
             let message = format!(
                 "`{} {}` is documented but no gateway route serves it",
@@ -291,7 +294,7 @@ fn methods_wider(workspace: &Workspace, out: &mut Vec<Finding>) {
             .filter(|(_, _, paths)| paths.iter().any(|p| route.covers(p)))
             .map(|(_, op, _)| op.method.as_str())
             .collect();
-        if documented.is_empty() {
+        if documented.is_empty() || documented.contains(&"ANY") {
             continue;
         }
         let allowed: Vec<String> = match &route.methods {
