@@ -3,6 +3,7 @@
 
 use super::{Rule, Target, finding};
 use crate::audit::document::{Content, Workspace};
+use crate::audit::parsers::openapi::Operation;
 use crate::finding::{Confidence, Finding, Owasp, RuleMeta, Severity};
 
 pub static OPERATION_WITHOUT_SECURITY: Rule = Rule {
@@ -24,6 +25,24 @@ pub static OPERATION_WITHOUT_SECURITY: Rule = Rule {
 };
 
 fn operation_without_security(workspace: &Workspace, out: &mut Vec<Finding>) {
+    report_operations(
+        workspace,
+        out,
+        &OPERATION_WITHOUT_SECURITY,
+        |o| !o.secured,
+        "declares no security requirement",
+    );
+}
+
+/// Reports each operation, other than a CORS preflight (`OPTIONS`), that
+/// `flagged` selects, as `` `METHOD /path` `` followed by `problem`.
+fn report_operations(
+    workspace: &Workspace,
+    out: &mut Vec<Finding>,
+    rule: &'static Rule,
+    flagged: impl Fn(&Operation) -> bool,
+    problem: &str,
+) {
     for (document, api) in workspace.each(|c| match c {
         Content::OpenApi(api) => Some(api),
         _ => None,
@@ -31,20 +50,17 @@ fn operation_without_security(workspace: &Workspace, out: &mut Vec<Finding>) {
         for operation in api
             .operations
             .iter()
-            .filter(|o| !o.secured && o.method != "OPTIONS")
+            .filter(|o| o.method != "OPTIONS" && flagged(o))
         {
-            let message = format!(
-                "`{} {}` declares no security requirement",
-                operation.method, operation.path
-            );
+            let subject = format!("{} {}", operation.method, operation.path);
             out.push(
                 finding(
-                    &OPERATION_WITHOUT_SECURITY,
+                    rule,
                     document,
                     operation.pos,
-                    message,
+                    format!("`{subject}` {problem}"),
                 )
-                .context(format!("{} {}", operation.method, operation.path))
+                .context(subject)
                 .build(),
             );
         }
@@ -72,33 +88,14 @@ pub static OPERATION_WITHOUT_VALIDATOR: Rule = Rule {
 };
 
 fn operation_without_validator(workspace: &Workspace, out: &mut Vec<Finding>) {
-    for (document, api) in workspace.each(|c| match c {
-        Content::OpenApi(api) => Some(api),
-        _ => None,
-    }) {
-        // A preflight carries no input to validate.
-        for operation in api
-            .operations
-            .iter()
-            .filter(|o| o.request_validated == Some(false) && o.method != "OPTIONS")
-        {
-            let message = format!(
-                "`{} {}` has an API Gateway integration but no request validator that checks \
-                 the body or the parameters",
-                operation.method, operation.path
-            );
-            out.push(
-                finding(
-                    &OPERATION_WITHOUT_VALIDATOR,
-                    document,
-                    operation.pos,
-                    message,
-                )
-                .context(format!("{} {}", operation.method, operation.path))
-                .build(),
-            );
-        }
-    }
+    report_operations(
+        workspace,
+        out,
+        &OPERATION_WITHOUT_VALIDATOR,
+        |o| o.request_validated == Some(false),
+        "has an API Gateway integration but no request validator that checks the body or the \
+         parameters",
+    );
 }
 
 /// Rules in this family.
