@@ -43,7 +43,7 @@ pub struct Planned {
 /// Renders every selected file of `blueprints` for `answers`.
 ///
 /// Checking the rendered files is about a third of a render and does not
-/// change them, so it runs on two threads; the files and their order do
+/// change them, so it runs on two threads. The files and their order do
 /// not depend on it.
 pub fn render(
     blueprints: &Blueprints,
@@ -322,13 +322,13 @@ fn engine(blueprints: &Blueprints, selected: &[&Manifest]) -> Result<Tera, Bluep
     Ok(tera)
 }
 
-/// The templates of the selected manifests, every template that defines a
-/// component, and every template their text or the manifests' paths and
-/// conditions name in a quoted string, followed to the end. `include` and
-/// `extends` take a quoted name, so they are all found; a component call
-/// names no template, and Tera looks components up across all templates. A
-/// string that only looks like a name adds a template that is parsed and
-/// never used.
+/// Collects the templates a render can reach: those of the selected
+/// manifests, every template that defines a component, and every template
+/// that their text or the manifests' paths and conditions name in a quoted
+/// string, followed to the end. `include` and `extends` take a quoted name,
+/// so the scan finds them all. A component call names no template, because
+/// Tera looks components up across all templates. A string that only looks
+/// like a name adds a template that is parsed and never used.
 fn reachable<'a>(blueprints: &'a Blueprints, selected: &[&Manifest]) -> HashSet<&'a str> {
     let files = &blueprints.files;
     let mut reached: HashSet<&'a str> = HashSet::new();
@@ -366,8 +366,9 @@ fn reachable<'a>(blueprints: &'a Blueprints, selected: &[&Manifest]) -> HashSet<
     reached
 }
 
-/// Every quoted string in `text` that ends in `.tera`, with Tera's string
-/// escapes (`\/`, `\"`, ...) undone, since Tera looks up the unescaped name.
+/// Finds every quoted string in `text` that ends in `.tera`, with Tera's
+/// string escapes (`\/`, `\"`, ...) undone, since Tera looks up the
+/// unescaped name.
 fn quoted_template_names(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     text.match_indices(".tera").filter_map(move |(at, suffix)| {
         let end = at + suffix.len();
