@@ -6,14 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Writes the built-in set into `dir`.
-fn builtin_set(dir: &Path) {
-    for (name, text) in &gatekit::blueprint::SetFiles::builtin().files {
-        let target = dir.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text.as_bytes()).unwrap();
-    }
-}
+use crate::support;
 
 /// Renders `set` with default answers and returns the output folder.
 fn render(dir: &Path, set: &Path) -> std::path::PathBuf {
@@ -33,7 +26,7 @@ fn render(dir: &Path, set: &Path) -> std::path::PathBuf {
 fn manifest_path_includes_a_template() {
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("set");
-    builtin_set(&set);
+    support::write_builtin_set(&set);
     std::fs::write(set.join("common/ignore-name.tera"), "ignore-list").unwrap();
     let manifest = set.join("common/manifest.yaml");
     let text = std::fs::read_to_string(&manifest).unwrap();
@@ -48,7 +41,7 @@ fn manifest_path_includes_a_template() {
 fn templates_reached_by_component_space_and_escape() {
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("set");
-    builtin_set(&set);
+    support::write_builtin_set(&set);
     std::fs::write(
         set.join("common/components.tera"),
         "{% component Greeting(who) %}hello {{ who }}{% endcomponent Greeting %}\n",

@@ -352,11 +352,7 @@ fn traversal_service_name_rejected() {
 /// Writes the built-in blueprints into `dir` with one extra file entry whose
 /// output path is `path`.
 fn blueprints_with_output_path(dir: &Path, path: &str) {
-    for (name, text) in &gatekit::blueprint::SetFiles::builtin().files {
-        let target = dir.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text.as_bytes()).unwrap();
-    }
+    support::write_builtin_set(dir);
     let manifest = dir.join("common/manifest.yaml");
     let mut text = std::fs::read_to_string(&manifest).unwrap();
     text.push_str(&format!(

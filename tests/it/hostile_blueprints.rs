@@ -3,15 +3,13 @@
 
 use std::process::Command;
 
+use crate::support;
+
 #[test]
 fn huge_template_output_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("set");
-    for (name, text) in &gatekit::blueprint::SetFiles::builtin().files {
-        let target = set.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text.as_bytes()).unwrap();
-    }
+    support::write_builtin_set(&set);
     // 9,000,000 bytes from a 90-byte template.
     let template =
         "{% for i in range(end=3000) %}{% for j in range(end=3000) %}x{% endfor %}{% endfor %}";

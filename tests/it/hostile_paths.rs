@@ -5,13 +5,11 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::support;
+
 /// Writes the built-in set into `dir`, with `.gitignore` rendered to `path`.
 fn set_with_path(dir: &Path, path: &str) {
-    for (name, text) in &gatekit::blueprint::SetFiles::builtin().files {
-        let target = dir.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text.as_bytes()).unwrap();
-    }
+    support::write_builtin_set(dir);
     let manifest = dir.join("common/manifest.yaml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     assert!(text.contains("path: .gitignore\n"));

@@ -112,6 +112,16 @@ pub fn write(generated: &Generated) -> tempfile::TempDir {
     dir
 }
 
+/// Writes the built-in blueprint set into `dir`, for tests that render a
+/// changed copy with `--blueprints`.
+pub fn write_builtin_set(dir: &Path) {
+    for (name, text) in &gatekit::blueprint::SetFiles::builtin().files {
+        let target = dir.join(name);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, text.as_bytes()).unwrap();
+    }
+}
+
 /// True when CI requires every external tool and data file to be present.
 pub fn require_external() -> bool {
     std::env::var("GATEKIT_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1")

@@ -100,12 +100,8 @@ pub fn blueprint_set(fixtures: &[Fixture]) -> tempfile::TempDir {
 /// Writes the built-in set plus `fixtures` into `root`, replacing any
 /// previous fixture manifest.
 pub fn write_blueprint_set(root: &Path, fixtures: &[Fixture]) {
+    crate::support::write_builtin_set(root);
     let builtin = SetFiles::builtin();
-    for (path, text) in &builtin.files {
-        let target = root.join(path);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text.as_bytes()).unwrap();
-    }
     let mut set: serde_yaml::Value =
         serde_yaml::from_str(builtin.get("set.yaml").unwrap()).unwrap();
     set["manifests"]
