@@ -192,6 +192,18 @@ fn nginx_removed_auth_request_is_reported() {
 }
 
 #[test]
+fn nginx_auth_request_off_is_reported() {
+    let findings = nginx_conformance_after(|t| {
+        t.replacen(
+            "      auth_request /_gatekit/auth;\n",
+            "      auth_request off;\n",
+            1,
+        )
+    });
+    assert_one(&findings, "conformance-route-public", "GK-AUTHN-01");
+}
+
+#[test]
 fn nginx_raised_body_limit_is_reported() {
     let findings = nginx_conformance_after(|t| {
         t.replace("client_max_body_size 1024k;", "client_max_body_size 0;")

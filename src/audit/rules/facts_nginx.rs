@@ -6,6 +6,7 @@
 //! location changes the facts even when it changes nothing on the wire.
 
 use super::facts::{Facts, Kind, Value};
+use super::nginx_auth::{AUTH_DIRECTIVES, Scope, locations};
 use crate::audit::parsers::nginx::{Directive, NginxConf};
 
 /// Lowest protocol NGINX 1.22 to 1.23.3 accept without `ssl_protocols`
@@ -19,17 +20,15 @@ const DEFAULT_BODY_BYTES: f64 = 1_048_576.0;
 pub(super) fn nginx(conf: &NginxConf, facts: &mut Facts) {
     for http in conf.directives.iter().filter(|d| d.name == "http") {
         http_facts(http, facts);
-        let http_auth = auth_request(http.children());
         for server in http.children().iter().filter(|d| d.name == "server") {
             let scope = server_scope(server);
             facts.scopes.push((scope.clone(), server.pos));
             block_facts(&scope, server.children(), facts);
-            let server_auth = auth_request(server.children()).or(http_auth);
-            for location in server.children().iter().filter(|d| d.name == "location") {
-                location_facts(&scope, location, server_auth, facts);
-            }
         }
     }
+    locations(conf, &mut |location, parents| {
+        location_facts(conf, location, parents, facts);
+    });
 }
 
 /// Facts of the `http` block, where the absence of a directive also
@@ -126,23 +125,35 @@ fn block_facts(scope: &str, children: &[Directive], facts: &mut Facts) {
 }
 
 /// Facts of one location: whether it authenticates, and what it sets.
-/// Named locations (`@name`) serve error pages and are skipped.
-fn location_facts(
-    server: &str,
-    location: &Directive,
-    inherited_auth: Option<&Directive>,
+/// Authentication is judged as `nginx-location-without-auth` judges it:
+/// the innermost authentication directive in scope, unless it is `off`,
+/// or an `if` block in the location that returns 401. Named locations
+/// (`@name`) serve error pages and are skipped.
+fn location_facts<'a>(
+    conf: &'a NginxConf,
+    location: &'a Directive,
+    parents: &[&'a Directive],
     facts: &mut Facts,
 ) {
-    let path: Vec<&str> = location.args.iter().map(|a| a.text.as_str()).collect();
-    if path.first().is_some_and(|p| p.starts_with('@')) {
+    let Some(server) = parents.iter().rev().find(|p| p.name == "server") else {
+        return;
+    };
+    if location.arg(0).starts_with('@') {
         return;
     }
-    let scope = format!("{server} location `{}`", path.join(" "));
+    let mut scope = server_scope(server);
+    let enclosing = parents.iter().filter(|p| p.name == "location");
+    for block in enclosing.chain(std::iter::once(&location)) {
+        scope.push_str(&format!(" location `{}`", words(block)));
+    }
     facts.scopes.push((scope.clone(), location.pos));
+    let in_scope = Scope::new(conf, parents, Some(location));
     let children = location.children();
-    let subrequest = auth_request(children).or(inherited_auth);
-    let rejects = children.iter().find(|d| rejects_unauthenticated(d));
-    let auth = subrequest.filter(|d| d.arg(0) != "off").or(rejects);
+    let auth = AUTH_DIRECTIVES
+        .iter()
+        .filter_map(|name| in_scope.find(name))
+        .find(|d| d.arg(0) != "off")
+        .or_else(|| children.iter().find(|d| rejects_unauthenticated(d)));
     facts.add(
         &scope,
         "authentication",
@@ -152,11 +163,6 @@ fn location_facts(
         auth.map_or(location.pos, |d| d.pos),
     );
     block_facts(&scope, children, facts);
-}
-
-/// Finds the `auth_request` directive among `children`.
-fn auth_request(children: &[Directive]) -> Option<&Directive> {
-    children.iter().find(|d| d.name == "auth_request")
 }
 
 /// Returns true for an `if` block that returns 401, which is how the API
@@ -173,18 +179,20 @@ fn rejects_unauthenticated(directive: &Directive) -> bool {
 fn server_scope(server: &Directive) -> String {
     let children = server.children();
     if let Some(names) = children.iter().find(|d| d.name == "server_name") {
-        let names: Vec<&str> = names.args.iter().map(|a| a.text.as_str()).collect();
-        return format!("server `{}`", names.join(" "));
+        return format!("server `{}`", words(names));
     }
     let listens: Vec<String> = children
         .iter()
         .filter(|d| d.name == "listen")
-        .map(|d| {
-            let args: Vec<&str> = d.args.iter().map(|a| a.text.as_str()).collect();
-            args.join(" ")
-        })
+        .map(words)
         .collect();
     format!("server `listen {}`", listens.join(", "))
+}
+
+/// Joins a directive's arguments with spaces.
+fn words(directive: &Directive) -> String {
+    let args: Vec<&str> = directive.args.iter().map(|a| a.text.as_str()).collect();
+    args.join(" ")
 }
 
 /// Returns the value of a `key=value` argument, such as `zone=` of
@@ -195,8 +203,7 @@ fn argument<'a>(directive: &'a Directive, key: &str) -> Option<&'a str> {
 
 /// Returns the lowest protocol an `ssl_protocols` directive enables.
 fn lowest_protocol(directive: &Directive) -> f64 {
-    let words: Vec<&str> = directive.args.iter().map(|a| a.text.as_str()).collect();
-    super::facts::lowest_protocol(&words.join(" "))
+    super::facts::lowest_protocol(&words(directive))
 }
 
 /// Converts a size such as `1024k` or `8m` to bytes. `0` turns the limit
