@@ -9,14 +9,13 @@
 // NOTE: a `Condition` added to a step (for example one that is never true)
 // is not compared, so it can switch a policy off without a finding.
 
+use super::apigee_proxy::verifies_identity;
 use super::facts::{Facts, Kind, Value};
 use crate::audit::parsers::xml::Element;
 
-/// Policy types whose being off, or failing open, weakens a control.
+/// Policy types, other than those that verify identity, whose being off,
+/// or failing open, weakens a control.
 const POLICY_CONTROLS: &[(&str, &str)] = &[
-    ("VerifyJWT", "GK-AUTHN-01"),
-    ("VerifyAPIKey", "GK-AUTHN-01"),
-    ("OAuthV2", "GK-AUTHN-01"),
     ("SpikeArrest", "GK-RATE-01"),
     ("Quota", "GK-RATE-01"),
     ("JSONThreatProtection", "GK-INPUT-01"),
@@ -60,8 +59,15 @@ pub(super) fn apigee(root: &Element, facts: &mut Facts) {
         endpoint_facts(root, facts);
         return;
     }
-    let Some((_, control)) = POLICY_CONTROLS.iter().find(|(kind, _)| *kind == root.name) else {
-        return;
+    // Identity checks are recognised as `apigee-proxy-without-auth`
+    // recognises them.
+    let control = if verifies_identity(root) {
+        "GK-AUTHN-01"
+    } else {
+        match POLICY_CONTROLS.iter().find(|(kind, _)| *kind == root.name) {
+            Some((_, control)) => control,
+            None => return,
+        }
     };
     let on = root.attr("enabled") != Some("false") && root.attr("continueOnError") != Some("true");
     facts.add(
