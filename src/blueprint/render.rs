@@ -384,7 +384,8 @@ fn quoted_template_names(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     })
 }
 
-/// Whether the character at byte `at` follows an odd number of backslashes.
+/// Returns true when the character at byte `at` follows an odd number of
+/// backslashes, so it is escaped.
 fn escaped(text: &str, at: usize) -> bool {
     let slashes = text[..at].bytes().rev().take_while(|&b| b == b'\\').count();
     slashes % 2 == 1
